@@ -1,0 +1,39 @@
+# make setup | demo | test | lint | proto | image
+PY := .venv/bin/python
+VENV_STAMP := .venv/.installed
+
+.PHONY: setup demo test test-unit lint proto image docker clean
+
+setup: $(VENV_STAMP) docker image
+
+$(VENV_STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(VENV_STAMP)
+
+docker:
+	scripts/ensure_docker.sh
+
+image: docker
+	sandbox_images/build.sh python
+
+demo: setup
+	.venv/bin/grader demo
+
+test: setup lint
+	$(PY) -m pytest -q tests
+
+test-unit: $(VENV_STAMP)
+	$(PY) -m pytest -q tests/unit
+
+lint: $(VENV_STAMP)
+	.venv/bin/ruff check grader tests bench scripts
+	.venv/bin/ruff format --check grader tests bench scripts
+	.venv/bin/mypy
+
+proto: $(VENV_STAMP)
+	scripts/gen_proto.sh
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache

@@ -1,0 +1,66 @@
+"""Domain objects to and from protobuf messages. Private test data never enters a message."""
+
+from __future__ import annotations
+
+from grader.bank.model import Question, QuestionInfo
+from grader.judge.verdict import SubmissionVerdict
+from grader.v1 import grader_pb2 as pb
+
+
+def grade_response(question_id: str, request_id: str, result: SubmissionVerdict) -> pb.GradeResponse:
+    return pb.GradeResponse(
+        question_id=question_id,
+        request_id=request_id,
+        verdict=int(result.verdict),  # type: ignore[arg-type]
+        tests_passed=result.tests_passed,
+        tests_total=result.tests_total,
+        pass_rate=result.pass_rate,
+        compile_output=result.compile_output,
+        tests=[
+            pb.TestResult(
+                index=t.index,
+                verdict=int(t.verdict),  # type: ignore[arg-type]
+                public=t.public,
+                wall_time_ms=t.wall_time_ms,
+                cpu_time_ms=t.cpu_time_ms,
+                peak_memory_kb=t.peak_memory_kb,
+                detail=t.detail if t.public else "",
+            )
+            for t in result.tests
+        ],
+    )
+
+
+def question_summary(info: QuestionInfo) -> pb.QuestionSummary:
+    return pb.QuestionSummary(
+        id=info.id,
+        title=info.title,
+        kind=str(info.kind),
+        release_date=info.release_date,
+        num_public_tests=info.num_public_tests,
+        num_private_tests=info.num_private_tests,
+        source=info.source,
+    )
+
+
+def public_question(question: Question) -> pb.Question:
+    info = question.info
+    return pb.Question(
+        id=info.id,
+        title=info.title,
+        kind=str(info.kind),
+        release_date=info.release_date,
+        prompt=info.prompt,
+        starter_code=info.starter_code,
+        entry_point=info.entry_point,
+        public_tests=[pb.PublicTest(input=t.input, output=t.output) for t in question.tests if t.public],
+        num_private_tests=sum(not t.public for t in question.tests),
+        limits=pb.Limits(
+            time_limit_s=info.limits.time_s,
+            memory_limit_mb=info.limits.memory_mb,
+            output_limit_mb=info.limits.output_mb,
+        ),
+        checker=str(info.checker.name),
+        source=info.source,
+        partial_solution=info.partial_solution,
+    )

@@ -1,0 +1,68 @@
+"""grpc.health.v1 that tells the truth: SERVING only while the bank is open and a sandbox can run
+code; NOT_SERVING while the engine is away and while draining."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from grpc_health.v1 import health, health_pb2
+
+from grader.sandbox.interface import Sandbox, SandboxUnavailableError
+
+log = structlog.get_logger(__name__)
+
+SERVICE_NAMES = ("", "grader.v1.Grader")
+
+
+class HealthReporter:
+    def __init__(self, sandbox: Sandbox, interval_s: float = 5.0) -> None:
+        self.servicer = health.aio.HealthServicer()
+        self.sandbox = sandbox
+        self.interval_s = interval_s
+        self.serving = False
+        self.draining = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def _set(self, serving: bool, reason: str = "") -> None:
+        if self.draining:
+            return
+        if serving != self.serving:
+            log.info("health_changed", serving=serving, reason=reason)
+        self.serving = serving
+        status = (
+            health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in SERVICE_NAMES:
+            await self.servicer.set(name, status)
+
+    async def probe(self) -> None:
+        try:
+            await self.sandbox.check()
+        except SandboxUnavailableError as exc:
+            await self._set(False, str(exc))
+        else:
+            await self._set(True)
+
+    def sandbox_down(self) -> None:
+        """Called when a request found the engine away: report it now, not at the next probe."""
+        task = asyncio.get_running_loop().create_task(self.probe())
+        task.add_done_callback(lambda _: None)
+
+    async def start(self) -> None:
+        await self.probe()
+        self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            await self.probe()
+
+    async def drain(self) -> None:
+        self.draining = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.servicer.enter_graceful_shutdown()

@@ -1,0 +1,105 @@
+"""grader.v1.Grader: request -> domain call -> response."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import time
+import uuid
+
+import grpc
+import structlog
+
+from grader.api import convert
+from grader.api.errors import rpc_errors
+from grader.api.health import HealthReporter
+from grader.bank.store import BankStore
+from grader.grading import GradingService, InvalidSubmissionError, QuestionNotFoundError, Submission
+from grader.sandbox.interface import SandboxUnavailableError
+from grader.v1 import grader_pb2 as pb
+from grader.v1 import grader_pb2_grpc as pb_grpc
+
+log = structlog.get_logger(__name__)
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+
+
+class GraderServicer(pb_grpc.GraderServicer):
+    def __init__(self, grading: GradingService, bank: BankStore, health: HealthReporter) -> None:
+        self.grading = grading
+        self.bank = bank
+        self.health = health
+
+    @rpc_errors
+    async def Grade(self, request: pb.GradeRequest, context: grpc.aio.ServicerContext) -> pb.GradeResponse:
+        request_id = request.request_id or uuid.uuid4().hex
+        structlog.contextvars.bind_contextvars(
+            request_id=request_id, rpc="Grade", question_id=request.question_id
+        )
+        started = time.monotonic()
+        submission = Submission(
+            question_id=request.question_id,
+            code=request.code,
+            language=request.language or "python",
+            stop_on_first_failure=request.stop_on_first_failure,
+        )
+        try:
+            result = await self.grading.grade(submission)
+        except SandboxUnavailableError:
+            self.health.sandbox_down()
+            raise
+        log.info(
+            "graded",
+            verdict=result.verdict.name,
+            passed=result.tests_passed,
+            total=result.tests_total,
+            ms=round((time.monotonic() - started) * 1000, 1),
+        )
+        return convert.grade_response(request.question_id, request_id, result)
+
+    @rpc_errors
+    async def ListQuestions(
+        self, request: pb.ListQuestionsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListQuestionsResponse:
+        if request.page_size < 0:
+            raise InvalidSubmissionError("page_size must not be negative")
+        for name in ("release_date_start", "release_date_end"):
+            value = getattr(request, name)
+            if value and not _is_iso_date(value):
+                raise InvalidSubmissionError(f"{name} must be an ISO date (YYYY-MM-DD), got {value!r}")
+        page_size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        try:
+            infos, next_token = await asyncio.to_thread(
+                self.bank.list_questions,
+                request.release_date_start,
+                request.release_date_end,
+                page_size,
+                request.page_token,
+            )
+        except ValueError as exc:
+            raise InvalidSubmissionError(f"page_token is not valid: {exc}") from exc
+        return pb.ListQuestionsResponse(
+            questions=[convert.question_summary(info) for info in infos],
+            next_page_token=next_token,
+            bank_size=await asyncio.to_thread(self.bank.count),
+        )
+
+    @rpc_errors
+    async def GetQuestion(
+        self, request: pb.GetQuestionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Question:
+        if not request.question_id:
+            raise InvalidSubmissionError("question_id is required")
+        question = await asyncio.to_thread(self.bank.get_question, request.question_id)
+        if question is None:
+            raise QuestionNotFoundError(f"no question with id {request.question_id!r}")
+        return convert.public_question(question)
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10

@@ -1,0 +1,1 @@
+"""The question bank: source formats, SQLite storage and building."""

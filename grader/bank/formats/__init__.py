@@ -1,0 +1,77 @@
+"""Reading question-bank source files.
+
+Rows may be grader.v1, LiveBench, LiveCodeBench or HumanEval; each row's format is
+told by its content, never by the file name. :func:`read_records` also yields
+withheld-tests rows (``question_id`` + ``private_test_cases`` only), which
+:func:`grader.bank.build.build_bank` joins onto the question with that id;
+:func:`read_bank_file` reads a self-contained file and refuses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.bank.formats.common import RowError, WithheldTests
+from grader.bank.formats.compressed import CompressedDataError, decode_compressed_tests
+from grader.bank.formats.detect import RowFormat, detect_row_format, parse_row
+from grader.bank.formats.reader import iter_objects
+from grader.bank.model import BankFormatError, Question
+
+__all__ = [
+    "CompressedDataError",
+    "RowFormat",
+    "SourceRecord",
+    "WithheldTests",
+    "decode_compressed_tests",
+    "detect_row_format",
+    "read_bank_file",
+    "read_records",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """One parsed row and where it came from."""
+
+    path: Path
+    line: int
+    item: Question | WithheldTests
+
+
+def read_records(path: Path) -> Iterator[SourceRecord]:
+    """Every row of a file parsed, one at a time; raises :class:`BankFormatError`.
+
+    Questions may still lack tests here: withheld tests can be joined to them later.
+    """
+    rows = 0
+    for line, row in iter_objects(path):
+        rows += 1
+        try:
+            item = parse_row(row)
+        except RowError as exc:
+            raise BankFormatError(str(path), line, str(exc)) from None
+        yield SourceRecord(path=path, line=line, item=item)
+    if rows == 0:
+        raise BankFormatError(str(path), None, "file holds no rows")
+
+
+def read_bank_file(path: Path) -> Iterator[Question]:
+    """The questions of one self-contained bank file, in file order.
+
+    Raises :class:`BankFormatError` (file and line) for a malformed row, a question
+    without tests, an id repeated within the file, or a withheld-tests row (those need
+    :func:`grader.bank.build.build_bank`, which joins files).
+    """
+    seen: dict[str, int] = {}
+    for record in read_records(path):
+        item = record.item
+        if isinstance(item, WithheldTests):
+            raise BankFormatError(str(path), record.line, "withheld-tests row: build the bank to join it")
+        if not item.tests:
+            raise BankFormatError(str(path), record.line, "question has no tests")
+        first = seen.setdefault(item.info.id, record.line)
+        if first != record.line:
+            raise BankFormatError(str(path), record.line, f"duplicate question id (first on line {first})")
+        yield item

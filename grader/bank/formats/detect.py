@@ -1,0 +1,55 @@
+"""Which source format a row is in, told by its keys (file names prove nothing)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+
+from grader.bank.formats.common import Row, RowError, WithheldTests
+from grader.bank.formats.humaneval import parse_humaneval
+from grader.bank.formats.livebench import parse_livebench
+from grader.bank.formats.livecodebench import parse_livecodebench
+from grader.bank.formats.native import parse_native
+from grader.bank.formats.withheld import FIELDS as WITHHELD_FIELDS
+from grader.bank.formats.withheld import parse_withheld
+from grader.bank.model import Question
+
+
+class RowFormat(enum.StrEnum):
+    NATIVE = "native"
+    LIVEBENCH = "livebench"
+    LIVECODEBENCH = "livecodebench"
+    HUMANEVAL = "humaneval"
+    WITHHELD = "withheld"
+
+
+def detect_row_format(row: Row) -> RowFormat:
+    """The format a row's keys identify; raises :class:`RowError` if unknown."""
+    keys = row.keys()
+    if "format" in keys:
+        return RowFormat.NATIVE
+    if keys == WITHHELD_FIELDS:
+        return RowFormat.WITHHELD
+    if "task_id" in keys and "test" in keys:
+        return RowFormat.HUMANEVAL
+    if "question_id" in keys and ("turns" in keys or "original_json" in keys):
+        return RowFormat.LIVEBENCH
+    if "question_id" in keys and "question_content" in keys:
+        return RowFormat.LIVECODEBENCH
+    raise RowError(
+        "unrecognised row shape (not grader.v1, LiveBench, LiveCodeBench, HumanEval or withheld tests)"
+    )
+
+
+_PARSERS: dict[RowFormat, Callable[[Row], Question | WithheldTests]] = {
+    RowFormat.NATIVE: parse_native,
+    RowFormat.LIVEBENCH: parse_livebench,
+    RowFormat.LIVECODEBENCH: parse_livecodebench,
+    RowFormat.HUMANEVAL: parse_humaneval,
+    RowFormat.WITHHELD: parse_withheld,
+}
+
+
+def parse_row(row: Row) -> Question | WithheldTests:
+    """A question, or withheld tests for one, from a row of any supported format."""
+    return _PARSERS[detect_row_format(row)](row)

@@ -1,0 +1,68 @@
+"""LiveBench coding question rows (``LCB_generation`` and ``coding_completion``)."""
+
+from __future__ import annotations
+
+from grader.bank.formats.common import (
+    Row,
+    RowError,
+    json_object,
+    normalise_date,
+    opt_str,
+    req_str,
+)
+from grader.bank.formats.livecodebench import lcb_shape, lcb_tests
+from grader.bank.model import Prelude, Question, QuestionInfo
+
+GENERATION = "LCB_generation"
+COMPLETION = "coding_completion"
+_TASKS = (GENERATION, COMPLETION)
+
+
+def _prompt(row: Row) -> str:
+    turns = row.get("turns")
+    if not isinstance(turns, list) or not turns:
+        raise RowError("field 'turns': expected a non-empty list")
+    if not isinstance(turns[0], str) or not turns[0].strip():
+        raise RowError("field 'turns': the first turn must be a non-empty string")
+    return turns[0]
+
+
+def parse_livebench(row: Row) -> Question:
+    """A question from a LiveBench row; ``original_json`` is the LiveCodeBench row.
+
+    The date is ``release_date`` (an ISO string, or epoch seconds or milliseconds as
+    pandas exports it), else the LiveCodeBench ``contest_date``.
+    """
+    task = req_str(row, "task")
+    if task not in _TASKS:
+        raise RowError(f"field 'task': unsupported LiveBench task (supported: {', '.join(_TASKS)})")
+    if "original_json" not in row:
+        raise RowError("missing required field 'original_json'")
+    original = json_object(row["original_json"], "original_json")
+    shape = lcb_shape(original.get("metadata"), "original_json.metadata")
+    tests = lcb_tests(row, shape.kind)
+    release_date = normalise_date(row.get("release_date"), "release_date")
+    if not release_date:
+        release_date = normalise_date(original.get("contest_date"), "original_json.contest_date")
+    if task == COMPLETION:
+        partial_solution = req_str(row, "partial_solution")
+    else:
+        partial_solution = opt_str(row, "partial_solution")
+    question_id = req_str(row, "question_id")
+    title = opt_str(row, "question_title") or opt_str(original, "question_title") or question_id
+    info = QuestionInfo(
+        id=question_id,
+        title=title,
+        kind=shape.kind,
+        prompt=_prompt(row),
+        starter_code=opt_str(original, "starter_code"),
+        entry_point=shape.entry_point,
+        release_date=release_date,
+        source="livebench",
+        checker=shape.checker,
+        prelude=Prelude.LCB,
+        partial_solution=partial_solution,
+        num_public_tests=sum(t.public for t in tests),
+        num_private_tests=sum(not t.public for t in tests),
+    )
+    return Question(info=info, tests=tests)

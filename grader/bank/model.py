@@ -1,0 +1,118 @@
+"""The question bank's domain model: what a question is, independent of where it came from."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class QuestionKind(enum.StrEnum):
+    """How a candidate program is driven and what it produces."""
+
+    STDIN = "stdin"
+    """A whole program: reads a test's input on stdin, writes its answer on stdout."""
+    CALL = "call"
+    """LeetCode style: the entry point (a ``Solution`` method or a top-level function) is
+    called with the test's arguments; its return value is the answer."""
+    HUMANEVAL = "humaneval"
+    """HumanEval style: the question's ``check(candidate)`` code asserts on the entry point.
+    The check code runs inside the sandbox, so it must not hold hidden data."""
+
+
+class CheckerName(enum.StrEnum):
+    """How an answer is compared with the expected one, outside the sandbox."""
+
+    LCB = "lcb"
+    """LiveCodeBench's rule: strip, same line count, lines equal as strings or as exact
+    Decimal tokens."""
+    EXACT = "exact"
+    """Byte-for-byte equality."""
+    TOKENS = "tokens"
+    """Equal whitespace-separated tokens."""
+    FLOAT = "float"
+    """Tokens equal as strings, or as numbers within an absolute or relative tolerance."""
+    JSON = "json"
+    """Call-based answers: JSON values equal (a tuple counts as a list)."""
+
+
+class Prelude(enum.StrEnum):
+    """Code run in the candidate's namespace before its own code."""
+
+    NONE = "none"
+    LCB = "lcb"
+    """LiveCodeBench's import block (``from typing import *`` and friends)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckerSpec:
+    """A checker and its parameters."""
+
+    name: CheckerName
+    abs_tol: float = 1e-9
+    rel_tol: float = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Resource limits for one test of a question."""
+
+    time_s: float = 6.0
+    """CPU seconds per test (LiveCodeBench's 6 s). A wall-clock backstop applies too."""
+    memory_mb: int = 1024
+    output_mb: int = 16
+
+
+@dataclass(frozen=True, slots=True)
+class TestCase:
+    """One test: its input (stdin text, or one JSON argument per line) and expected output.
+
+    For call-based questions ``output`` is one JSON value. For HumanEval questions ``input`` is
+    the check code and ``output`` is empty.
+    """
+
+    input: str
+    output: str
+    public: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionInfo:
+    """Everything about a question except its tests."""
+
+    id: str
+    title: str
+    kind: QuestionKind
+    prompt: str = ""
+    starter_code: str = ""
+    entry_point: str = ""
+    """Function or method name for CALL and HUMANEVAL questions."""
+    release_date: str = ""
+    """ISO date (YYYY-MM-DD) or empty."""
+    source: str = ""
+    """Which format the question came from: native, livebench, livecodebench, humaneval."""
+    checker: CheckerSpec = field(default_factory=lambda: CheckerSpec(CheckerName.LCB))
+    limits: Limits = field(default_factory=Limits)
+    prelude: Prelude = Prelude.NONE
+    partial_solution: str = ""
+    """Completion tasks: prepended to an answer that does not already start with it."""
+    num_public_tests: int = 0
+    num_private_tests: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question with its tests, public first."""
+
+    info: QuestionInfo
+    tests: tuple[TestCase, ...]
+
+
+class BankFormatError(ValueError):
+    """A bank source file that cannot be read; the message names file, line and reason."""
+
+    def __init__(self, path: str, line: int | None, reason: str) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason

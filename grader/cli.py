@@ -1,0 +1,168 @@
+"""`grader serve | bank build | eval | demo`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader import logs
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"GRADER_{name}", default)
+
+
+def _add_sandbox_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sandbox-image", default=_env("SANDBOX_IMAGE", "grader-sandbox-python:latest"))
+    p.add_argument("--runtime", default=_env("RUNTIME", "runc"), help="docker runtime: runc or runsc")
+    p.add_argument("--sandbox-cpus", type=float, default=float(_env("SANDBOX_CPUS", "1")))
+    p.add_argument("--sandbox-pids", type=int, default=int(_env("SANDBOX_PIDS", "64")))
+    p.add_argument("--sandbox-tmpfs-mb", type=int, default=int(_env("SANDBOX_TMPFS_MB", "64")))
+    p.add_argument(
+        "--wall-factor",
+        type=float,
+        default=float(_env("WALL_FACTOR", "2.0")),
+        help="wall-clock backstop = time limit x this + --wall-extra-s",
+    )
+    p.add_argument("--wall-extra-s", type=float, default=float(_env("WALL_EXTRA_S", "2.0")))
+    p.add_argument("--max-code-bytes", type=int, default=int(_env("MAX_CODE_BYTES", str(1 << 20))))
+    p.add_argument("--drain-s", type=float, default=float(_env("DRAIN_S", "60")))
+    p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
+
+
+def _server_settings(args: argparse.Namespace, bank: Path, host: str, port: int):  # type: ignore[no-untyped-def]
+    from grader.api.server import ServerSettings
+    from grader.sandbox.docker import DockerSettings
+
+    for name in ("sandbox_cpus", "wall_factor"):
+        if getattr(args, name) <= 0:
+            raise SystemExit(f"grader: --{name.replace('_', '-')} must be positive")
+    return ServerSettings(
+        bank=bank,
+        host=host,
+        port=port,
+        max_code_bytes=args.max_code_bytes,
+        drain_s=args.drain_s,
+        docker=DockerSettings(
+            image=args.sandbox_image,
+            runtime=args.runtime,
+            cpus=args.sandbox_cpus,
+            pids_limit=args.sandbox_pids,
+            tmpfs_mb=args.sandbox_tmpfs_mb,
+            wall_factor=args.wall_factor,
+            wall_extra_s=args.wall_extra_s,
+        ),
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from grader.api.server import GraderServer
+    from grader.bank.store import BankOpenError
+
+    logs.configure(args.log_level)
+    try:
+        server = GraderServer(_server_settings(args, Path(args.bank), args.host, args.port))
+    except BankOpenError as exc:
+        print(f"grader: {exc}", file=sys.stderr)
+        return 2
+    asyncio.run(server.run_until_signal())
+    return 0
+
+
+def cmd_bank_build(args: argparse.Namespace) -> int:
+    from grader.bank.build import build_bank
+    from grader.bank.model import BankFormatError
+
+    try:
+        report = build_bank(Path(args.out), [Path(f) for f in args.files])
+    except (BankFormatError, OSError) as exc:
+        print(f"grader: bank build failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.out}: {report.total_questions} questions", file=sys.stderr)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from grader.evaluate import SampleFileError, evaluate, read_samples, summarize
+
+    try:
+        samples = read_samples(Path(args.samples))
+    except (SampleFileError, OSError) as exc:
+        print(f"grader: {exc}", file=sys.stderr)
+        return 2
+    results = asyncio.run(
+        evaluate(
+            args.server,
+            samples,
+            concurrency=args.concurrency,
+            timeout_s=args.timeout_s,
+            progress=not args.no_progress,
+            stop_on_first_failure=args.stop_on_first_failure,
+        )
+    )
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            for r in results:
+                f.write(json.dumps(r.as_json()) + "\n")
+    summarize(results, sys.stdout)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from grader.demo import run_demo
+
+    logs.configure(args.log_level)
+    with tempfile.TemporaryDirectory(prefix="grader-demo-") as tmp:
+        settings = _server_settings(args, Path(tmp) / "demo.db", "127.0.0.1", 0)
+        return asyncio.run(run_demo(settings, concurrency=args.concurrency))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grader", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the gRPC API")
+    serve.add_argument("--bank", default=_env("BANK", ""), required=not _env("BANK", ""))
+    serve.add_argument("--host", default=_env("HOST", "[::]"))
+    serve.add_argument("--port", type=int, default=int(_env("PORT", "50051")))
+    _add_sandbox_flags(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    bank = sub.add_parser("bank", help="question banks").add_subparsers(dest="bank_command", required=True)
+    build = bank.add_parser(
+        "build", help="build a bank from LiveBench, LiveCodeBench, HumanEval or native files"
+    )
+    build.add_argument("--out", required=True)
+    build.add_argument("files", nargs="+")
+    build.set_defaults(func=cmd_bank_build)
+
+    ev = sub.add_parser("eval", help="grade a JSONL file of samples through a server")
+    ev.add_argument("--server", default=_env("SERVER", "127.0.0.1:50051"))
+    ev.add_argument("samples")
+    ev.add_argument("--out", help="write one result line per sample here")
+    ev.add_argument("--concurrency", type=int, default=int(_env("EVAL_CONCURRENCY", "4")))
+    ev.add_argument("--timeout-s", type=float, default=600.0, help="deadline of one Grade call")
+    ev.add_argument("--stop-on-first-failure", action="store_true")
+    ev.add_argument("--no-progress", action="store_true")
+    ev.set_defaults(func=cmd_eval)
+
+    demo = sub.add_parser("demo", help="grade the built-in demo samples on the built-in demo bank")
+    demo.add_argument("--concurrency", type=int, default=2)
+    _add_sandbox_flags(demo)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

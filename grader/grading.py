@@ -1,0 +1,133 @@
+"""Grading one submission: bank (what to run) -> sandbox (run it) -> judge (what it means).
+
+This is the one place that sees both a test's expected output and the candidate's outcome; it
+hands the judge plain data and keeps private tests' details out of what it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import structlog
+
+from grader.bank.model import Question, QuestionInfo
+from grader.bank.store import BankStore
+from grader.judge.outcome import compile_error, judge_test
+from grader.judge.verdict import SubmissionVerdict, TestVerdict, Verdict, overall
+from grader.sandbox.interface import Program, Sandbox, SandboxFailureError
+
+log = structlog.get_logger(__name__)
+
+LANGUAGES = ("python",)
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    question_id: str
+    code: str
+    language: str = "python"
+    stop_on_first_failure: bool = False
+
+
+class InvalidSubmissionError(ValueError):
+    """The request cannot be graded as sent; the message says what to fix."""
+
+
+class QuestionNotFoundError(LookupError):
+    pass
+
+
+def with_partial_solution(info: QuestionInfo, code: str) -> str:
+    """Completion tasks: LiveBench prepends the partial solution unless the answer has it."""
+    if info.partial_solution and not code.startswith(info.partial_solution):
+        return info.partial_solution + "\n" + code
+    return code
+
+
+class GradingService:
+    def __init__(self, bank: BankStore, sandbox: Sandbox, *, max_code_bytes: int = 1 << 20) -> None:
+        self.bank = bank
+        self.sandbox = sandbox
+        self.max_code_bytes = max_code_bytes
+
+    def validate(self, submission: Submission) -> None:
+        if not submission.question_id:
+            raise InvalidSubmissionError("question_id is required")
+        if not submission.code.strip():
+            raise InvalidSubmissionError("code is required (the whole program)")
+        if submission.language not in LANGUAGES:
+            raise InvalidSubmissionError(
+                f"language {submission.language!r} is not supported; use one of {', '.join(LANGUAGES)}"
+            )
+        size = len(submission.code.encode("utf-8", errors="surrogatepass"))
+        if size > self.max_code_bytes:
+            raise InvalidSubmissionError(
+                f"code is {size} bytes, over the limit of {self.max_code_bytes} bytes"
+            )
+
+    async def question(self, question_id: str) -> Question:
+        question = await asyncio.to_thread(self.bank.get_question, question_id)
+        if question is None:
+            raise QuestionNotFoundError(f"no question with id {question_id!r}")
+        return question
+
+    async def grade(self, submission: Submission) -> SubmissionVerdict:
+        self.validate(submission)
+        question = await self.question(submission.question_id)
+        program = Program(
+            code=with_partial_solution(question.info, submission.code),
+            kind=question.info.kind,
+            entry_point=question.info.entry_point,
+            prelude=question.info.prelude,
+            limits=question.info.limits,
+            language=submission.language,
+        )
+        for attempt in (1, 2):
+            try:
+                return await self._run(question, program, submission.stop_on_first_failure)
+            except SandboxFailureError as exc:
+                # Our failure, not the candidate's: once more on a fresh sandbox, then say so.
+                log.error("sandbox_failure", attempt=attempt, error=str(exc))
+        tests = [
+            TestVerdict(index=i, verdict=Verdict.INTERNAL_ERROR, public=t.public)
+            for i, t in enumerate(question.tests)
+        ]
+        return overall(tests)
+
+    async def _run(self, question: Question, program: Program, stop_early: bool) -> SubmissionVerdict:
+        info = question.info
+        verdicts: list[TestVerdict] = []
+        compile_output = ""
+        async with self.sandbox.session(program) as session:
+            for index, test in enumerate(question.tests):
+                run = await session.run_test(index, test.input)
+                message = compile_error(run)
+                if message is not None:
+                    # Found once: every test shares the verdict, none is run again.
+                    compile_output = message
+                    verdicts = [
+                        TestVerdict(index=i, verdict=Verdict.COMPILE_ERROR, public=t.public)
+                        for i, t in enumerate(question.tests)
+                    ]
+                    break
+                judgement = judge_test(info, test, run)
+                verdicts.append(
+                    TestVerdict(
+                        index=index,
+                        verdict=judgement.verdict,
+                        public=test.public,
+                        wall_time_ms=run.wall_ms,
+                        cpu_time_ms=run.cpu_ms,
+                        peak_memory_kb=run.peak_memory_kb,
+                        detail=judgement.detail if test.public else "",
+                    )
+                )
+                if stop_early and judgement.verdict is not Verdict.ACCEPTED:
+                    break
+        verdicts.extend(
+            TestVerdict(index=i, verdict=Verdict.SKIPPED, public=t.public)
+            for i, t in enumerate(question.tests)
+            if i >= len(verdicts)
+        )
+        return overall(verdicts, compile_output)

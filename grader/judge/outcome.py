@@ -1,0 +1,93 @@
+"""From a test's raw outcome and its expected output to a verdict. Never runs candidate code."""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+
+from grader.bank.model import QuestionInfo, QuestionKind, TestCase
+from grader.judge.checkers import text_equal, value_equal
+from grader.judge.verdict import Verdict
+from grader.sandbox.interface import TestRun
+
+SHOWN = 200
+"""Characters of an answer shown in a public test's detail."""
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    verdict: Verdict
+    detail: str = ""
+    """Meant for public tests only; the caller drops it for private ones."""
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= SHOWN else text[:SHOWN] + f"... ({len(text)} chars)"
+
+
+def compile_error(run: TestRun) -> str | None:
+    """The compiler's message when the candidate's code does not compile."""
+    if run.report and "compile_error" in run.report:
+        return str(run.report["compile_error"])
+    return None
+
+
+def _failure(run: TestRun, info: QuestionInfo) -> Judgement | None:
+    """Verdicts that do not depend on the answer: limits, crashes."""
+    report = run.report or {}
+    exception = str(report.get("exception", ""))
+    if run.stdout_truncated:
+        return Judgement(Verdict.OUTPUT_LIMIT_EXCEEDED, f"output over {info.limits.output_mb} MiB")
+    over_memory = run.peak_memory_kb > info.limits.memory_mb * 1024
+    if run.oom_killed or exception == "MemoryError" or over_memory:
+        return Judgement(Verdict.MEMORY_LIMIT_EXCEEDED, f"memory limit {info.limits.memory_mb} MiB")
+    if run.timed_out:
+        return Judgement(Verdict.TIME_LIMIT_EXCEEDED, f"time limit {info.limits.time_s:g} s")
+    if exception:
+        message = str(report.get("message", ""))
+        if exception == "AssertionError" and info.kind is QuestionKind.HUMANEVAL:
+            return Judgement(
+                Verdict.WRONG_ANSWER, _clip(f"check failed: {message}" if message else "check failed")
+            )
+        return Judgement(Verdict.RUNTIME_ERROR, _clip(f"{exception}: {message}" if message else exception))
+    if run.signal is not None:
+        try:
+            name = signal.Signals(run.signal).name
+        except ValueError:
+            name = f"signal {run.signal}"
+        return Judgement(Verdict.RUNTIME_ERROR, f"killed by {name}")
+    return None
+
+
+def judge_test(info: QuestionInfo, test: TestCase, run: TestRun) -> Judgement:
+    """The verdict of one test."""
+    failure = _failure(run, info)
+    if failure is not None:
+        return failure
+    report = run.report or {}
+    if info.kind is QuestionKind.STDIN:
+        if run.exit_code != 0:
+            return Judgement(Verdict.RUNTIME_ERROR, f"exit code {run.exit_code}")
+        got = run.stdout.decode("utf-8", errors="replace")
+        if text_equal(got, test.output, info.checker):
+            return Judgement(Verdict.ACCEPTED)
+        return Judgement(Verdict.WRONG_ANSWER, f"expected {_clip(test.output)!r}, got {_clip(got)!r}")
+    if info.kind is QuestionKind.CALL:
+        if "value" in report:
+            got = str(report["value"])
+            if value_equal(got, test.output, info.checker):
+                return Judgement(Verdict.ACCEPTED)
+            return Judgement(Verdict.WRONG_ANSWER, f"expected {_clip(test.output)}, got {_clip(got)}")
+        if "not_serializable" in report:
+            kind = report["not_serializable"]
+            return Judgement(Verdict.WRONG_ANSWER, f"returned a {kind}, which has no JSON form")
+        return Judgement(Verdict.RUNTIME_ERROR, _ended_early(run))
+    # HumanEval: only the runner's own report that check() returned is a pass. An exit code,
+    # printed text or an exit hook cannot make one.
+    if report.get("passed") is True:
+        return Judgement(Verdict.ACCEPTED)
+    return Judgement(Verdict.RUNTIME_ERROR, _ended_early(run))
+
+
+def _ended_early(run: TestRun) -> str:
+    return f"the process ended (exit code {run.exit_code}) before the check completed"

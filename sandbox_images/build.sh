@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds a sandbox image offline, idempotently: seconds when nothing changed.
+#   sandbox_images/build.sh [LANGUAGE]      (default: python)
+# 1. a base image from Debian's packages with debootstrap (no registry needed), once per machine;
+# 2. the sandbox image on top, tagged with a hash of its Dockerfile and the runner's sources, and
+#    re-tagged :latest, which is what `grader serve` uses by default.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lang=${1:-python}
+suite=${DEBIAN_SUITE:-bookworm}
+base=grader-base-$lang:$suite
+image=grader-sandbox-$lang
+case $lang in
+  python) include=python3 ;;
+  *) echo "unknown sandbox language: $lang" >&2; exit 2 ;;
+esac
+
+if ! docker image inspect "$base" >/dev/null 2>&1; then
+  command -v debootstrap >/dev/null || { apt-get update -q && apt-get install -y -q debootstrap; }
+  rootfs=$(mktemp -d /tmp/grader-rootfs.XXXXXX)
+  trap 'rm -rf "$rootfs"' EXIT
+  echo "building $base with debootstrap (about a minute)..."
+  debootstrap --variant=minbase --include="$include" "$suite" "$rootfs" >/tmp/grader-debootstrap.log 2>&1 \
+    || { tail -20 /tmp/grader-debootstrap.log >&2; exit 1; }
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  tar -C "$rootfs" -c . | docker import - "$base" >/dev/null
+fi
+
+hash=$(cat "sandbox_images/$lang/Dockerfile" grader/runner/*.py | sha256sum | cut -c1-12)
+if ! docker image inspect "$image:$hash" >/dev/null 2>&1; then
+  ctx=$(mktemp -d /tmp/grader-ctx.XXXXXX)
+  cp "sandbox_images/$lang/Dockerfile" "$ctx/"
+  mkdir "$ctx/runner" && cp grader/runner/*.py "$ctx/runner/"
+  docker build -q --network none --build-arg BASE_IMAGE="$base" --label grader.runner-hash="$hash" \
+    -t "$image:$hash" "$ctx" >/dev/null
+  rm -rf "$ctx"
+fi
+docker tag "$image:$hash" "$image:latest"
+echo "$image:$hash"
