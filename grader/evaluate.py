@@ -43,7 +43,7 @@ def read_samples(path: Path) -> list[Sample]:
             try:
                 row = json.loads(text)
             except ValueError as exc:
-                raise SampleFileError(f"{path}:{number}: not JSON ({exc.msg})") from None
+                raise SampleFileError(f"{path}:{number}: not JSON ({exc})") from None
             if not isinstance(row, dict):
                 raise SampleFileError(f"{path}:{number}: a sample must be a JSON object")
             qid = row.get("question_id", row.get("task_id"))
@@ -162,7 +162,8 @@ async def evaluate(
 ) -> list[SampleResult]:
     """Grades every sample; results come back in the samples' order."""
     async with grpc.aio.insecure_channel(server) as channel:
-        evaluator = Evaluator(pb_grpc.GraderStub(channel), concurrency, timeout_s, stop_on_first_failure)
+        stub = pb_grpc.GraderStub(channel)  # type: ignore[no-untyped-call]
+        evaluator = Evaluator(stub, concurrency, timeout_s, stop_on_first_failure)
         tasks = [asyncio.ensure_future(evaluator.grade(s)) for s in samples]
         bar = tqdm(total=len(tasks), desc="grading", unit="sample", disable=not progress, file=sys.stderr)
         for task in asyncio.as_completed(tasks):

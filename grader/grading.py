@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from grader.bank.model import Question, QuestionInfo
+from grader.bank.model import QuestionInfo
 from grader.bank.store import BankStore
 from grader.judge.outcome import compile_error, judge_test
 from grader.judge.verdict import SubmissionVerdict, TestVerdict, Verdict, overall
@@ -36,6 +36,10 @@ class InvalidSubmissionError(ValueError):
 
 class QuestionNotFoundError(LookupError):
     pass
+
+
+def _total(info: QuestionInfo) -> int:
+    return info.num_public_tests + info.num_private_tests
 
 
 def with_partial_solution(info: QuestionInfo, code: str) -> str:
@@ -66,49 +70,48 @@ class GradingService:
                 f"code is {size} bytes, over the limit of {self.max_code_bytes} bytes"
             )
 
-    async def question(self, question_id: str) -> Question:
-        question = await asyncio.to_thread(self.bank.get_question, question_id)
-        if question is None:
-            raise QuestionNotFoundError(f"no question with id {question_id!r}")
-        return question
-
     async def grade(self, submission: Submission) -> SubmissionVerdict:
         self.validate(submission)
-        question = await self.question(submission.question_id)
+        info = await asyncio.to_thread(self.bank.get_info, submission.question_id)
+        if info is None:
+            raise QuestionNotFoundError(f"no question with id {submission.question_id!r}")
         program = Program(
-            code=with_partial_solution(question.info, submission.code),
-            kind=question.info.kind,
-            entry_point=question.info.entry_point,
-            prelude=question.info.prelude,
-            limits=question.info.limits,
+            code=with_partial_solution(info, submission.code),
+            kind=info.kind,
+            entry_point=info.entry_point,
+            prelude=info.prelude,
+            limits=info.limits,
             language=submission.language,
         )
         for attempt in (1, 2):
             try:
-                return await self._run(question, program, submission.stop_on_first_failure)
+                return await self._run(info, program, submission.stop_on_first_failure)
             except SandboxFailureError as exc:
                 # Our failure, not the candidate's: once more on a fresh sandbox, then say so.
                 log.error("sandbox_failure", attempt=attempt, error=str(exc))
-        tests = [
-            TestVerdict(index=i, verdict=Verdict.INTERNAL_ERROR, public=t.public)
-            for i, t in enumerate(question.tests)
-        ]
-        return overall(tests)
+        return overall(
+            [
+                TestVerdict(index=i, verdict=Verdict.INTERNAL_ERROR, public=i < info.num_public_tests)
+                for i in range(_total(info))
+            ]
+        )
 
-    async def _run(self, question: Question, program: Program, stop_early: bool) -> SubmissionVerdict:
-        info = question.info
+    async def _run(self, info: QuestionInfo, program: Program, stop_early: bool) -> SubmissionVerdict:
+        total = _total(info)
         verdicts: list[TestVerdict] = []
         compile_output = ""
         async with self.sandbox.session(program) as session:
-            for index, test in enumerate(question.tests):
+            for index in range(total):
+                # One test in memory at a time: a question's suite may be far larger than RAM.
+                test = await asyncio.to_thread(self.bank.get_test, info.id, index)
                 run = await session.run_test(index, test.input)
                 message = compile_error(run)
                 if message is not None:
                     # Found once: every test shares the verdict, none is run again.
                     compile_output = message
                     verdicts = [
-                        TestVerdict(index=i, verdict=Verdict.COMPILE_ERROR, public=t.public)
-                        for i, t in enumerate(question.tests)
+                        TestVerdict(index=i, verdict=Verdict.COMPILE_ERROR, public=i < info.num_public_tests)
+                        for i in range(total)
                     ]
                     break
                 judgement = judge_test(info, test, run)
@@ -126,8 +129,7 @@ class GradingService:
                 if stop_early and judgement.verdict is not Verdict.ACCEPTED:
                     break
         verdicts.extend(
-            TestVerdict(index=i, verdict=Verdict.SKIPPED, public=t.public)
-            for i, t in enumerate(question.tests)
-            if i >= len(verdicts)
+            TestVerdict(index=i, verdict=Verdict.SKIPPED, public=i < info.num_public_tests)
+            for i in range(len(verdicts), total)
         )
         return overall(verdicts, compile_output)

@@ -73,7 +73,7 @@ VERDICTS = {
     "OUTPUT_LIMIT_EXCEEDED",
 }
 RUN_LOCALLY = {"ACCEPTED", "WRONG_ANSWER", "RUNTIME_ERROR", "COMPILE_ERROR"}
-SLOW_WARNING_S = 0.5
+SLOW_WARNING_S = 1.0  # wall time per test, interpreter start-up and parallel load included
 
 # LiveCodeBench's import block, as the grader's "lcb" prelude runs it.
 LCB_MODULES = [
@@ -291,8 +291,8 @@ def validate_question(where: str, q: dict[str, Any], report: Report) -> None:
         report.warn(f"{where}: call question whose starter code has no class Solution")
 
 
-def validate_questions(rows: list[tuple[int, dict[str, Any]]], report: Report) -> dict[str, dict]:
-    by_id: dict[str, dict] = {}
+def validate_questions(rows: list[tuple[int, dict[str, Any]]], report: Report) -> dict[str, dict[str, Any]]:
+    by_id: dict[str, dict[str, Any]] = {}
     for lineno, q in rows:
         where = f"questions.jsonl:{lineno}"
         validate_question(where, q, report)
@@ -305,7 +305,7 @@ def validate_questions(rows: list[tuple[int, dict[str, Any]]], report: Report) -
 
 
 def validate_samples(
-    rows: list[tuple[int, dict[str, Any]]], questions: dict[str, dict], report: Report
+    rows: list[tuple[int, dict[str, Any]]], questions: dict[str, dict[str, Any]], report: Report
 ) -> list[dict[str, Any]]:
     good = []
     for lineno, s in rows:
@@ -391,7 +391,9 @@ def stdout_matches(checker: Any, got: str, want: str) -> bool:
 
 def json_matches(got_json: str, want_json: str) -> bool:
     # json.dumps already turned tuples into lists; keep true != 1 and 1 != 1.0 apart.
-    canon = lambda text: json.dumps(json.loads(text), sort_keys=True)  # noqa: E731
+    def canon(text: str) -> str:
+        return json.dumps(json.loads(text), sort_keys=True)
+
     return canon(got_json) == canon(want_json)
 
 
@@ -424,7 +426,7 @@ def compiles(code: str) -> str | None:
     return None
 
 
-def run_stdin(python: str, q: dict, code: str, timeout: float) -> Outcome:
+def run_stdin(python: str, q: dict[str, Any], code: str, timeout: float) -> Outcome:
     outcome = Outcome("ACCEPTED")
     with tempfile.TemporaryDirectory(prefix="demo-check-") as tmp:
         path = Path(tmp) / "main.py"
@@ -466,7 +468,7 @@ def run_stdin(python: str, q: dict, code: str, timeout: float) -> Outcome:
     return outcome
 
 
-def run_call(python: str, q: dict, code: str, timeout: float) -> Outcome:
+def run_call(python: str, q: dict[str, Any], code: str, timeout: float) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="demo-check-") as tmp:
         payload = Path(tmp) / "payload.json"
         results = Path(tmp) / "results.jsonl"
@@ -523,7 +525,7 @@ def run_call(python: str, q: dict, code: str, timeout: float) -> Outcome:
     return outcome
 
 
-def run_humaneval(python: str, q: dict, code: str, timeout: float) -> Outcome:
+def run_humaneval(python: str, q: dict[str, Any], code: str, timeout: float) -> Outcome:
     nonce = secrets.token_hex(8)
     trailer = (
         "\n\nimport os as __demo_os\n"
@@ -563,7 +565,7 @@ def run_humaneval(python: str, q: dict, code: str, timeout: float) -> Outcome:
     )
 
 
-def run_sample(python: str, q: dict, s: dict, timeout: float) -> Outcome:
+def run_sample(python: str, q: dict[str, Any], s: dict[str, Any], timeout: float) -> Outcome:
     problem = compiles(s["code"])
     if problem:
         return Outcome("COMPILE_ERROR", detail=problem)
@@ -573,7 +575,7 @@ def run_sample(python: str, q: dict, s: dict, timeout: float) -> Outcome:
     return runner(python, q, s["code"], timeout)
 
 
-def judge_sample(q: dict, s: dict, o: Outcome, report: Report) -> str:
+def judge_sample(q: dict[str, Any], s: dict[str, Any], o: Outcome, report: Report) -> str:
     """Compares a local outcome with the sample's expectation; returns a one-line status."""
     name = f"{s['question_id']} [{s['label']}]"
     expect = s["expect"]

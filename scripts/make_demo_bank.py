@@ -47,13 +47,12 @@ def stdin_question(
     checker: Any = "lcb",
     limits: dict[str, Any] | None = None,
 ) -> None:
-    tests = [
-        {"input": inp, "output": ref(inp), "public": is_public}
-        for inp, is_public in [(i, True) for i in public] + [(i, False) for i in private]
-    ]
-    for t in tests:
-        if not t["output"].endswith("\n"):
+    tests: list[dict[str, Any]] = []
+    for inp, is_public in [(i, True) for i in public] + [(i, False) for i in private]:
+        out = ref(inp)
+        if not out.endswith("\n"):
             raise ValueError(f"{slug}: a stdin answer must end with a newline")
+        tests.append({"input": inp, "output": out, "public": is_public})
     QUESTIONS.append(
         {
             "format": FORMAT,
@@ -705,7 +704,7 @@ def build_prime_factors() -> None:
     def is_prime(n: int) -> bool:
         return n >= 2 and factor(n) == [n]
 
-    big_primes = []
+    big_primes: list[int] = []
     candidate = 10**9
     while len(big_primes) < 20:
         if is_prime(candidate):
@@ -1048,6 +1047,7 @@ def build_chain_of_command() -> None:
         "ACCEPTED",
         r"""
         import sys
+        from collections import deque
 
         data = sys.stdin.buffer.read().split()
         n = int(data[0])

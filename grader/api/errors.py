@@ -28,7 +28,7 @@ STATUS_OF: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
 
 Request = TypeVar("Request")
 Response = TypeVar("Response")
-Handler = Callable[[Any, Request, grpc.aio.ServicerContext], Awaitable[Response]]
+Handler = Callable[[Any, Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[Response]]
 
 
 def status_of(exc: BaseException) -> grpc.StatusCode | None:
@@ -43,7 +43,7 @@ def rpc_errors(handler: Handler[Request, Response]) -> Handler[Request, Response
     message that names no test data."""
 
     @functools.wraps(handler)
-    async def wrapper(self: Any, request: Request, context: grpc.aio.ServicerContext) -> Response:
+    async def wrapper(self: Any, request: Request, context: grpc.aio.ServicerContext[Any, Any]) -> Response:
         try:
             return await handler(self, request, context)
         except grpc.aio.AbortError:

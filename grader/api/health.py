@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 
 import structlog
-from grpc_health.v1 import health, health_pb2
+from grpc_health.v1 import health_pb2
+from grpc_health.v1._async import HealthServicer
 
 from grader.sandbox.interface import Sandbox, SandboxUnavailableError
 
@@ -18,7 +19,7 @@ SERVICE_NAMES = ("", "grader.v1.Grader")
 
 class HealthReporter:
     def __init__(self, sandbox: Sandbox, interval_s: float = 5.0) -> None:
-        self.servicer = health.aio.HealthServicer()
+        self.servicer = HealthServicer()
         self.sandbox = sandbox
         self.interval_s = interval_s
         self.serving = False

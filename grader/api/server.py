@@ -53,7 +53,7 @@ class GraderServer:
                 ("grpc.so_reuseport", 0),
             ]
         )
-        grader_pb2_grpc.add_GraderServicer_to_server(
+        grader_pb2_grpc.add_GraderServicer_to_server(  # type: ignore[no-untyped-call]
             GraderServicer(self.grading, self.bank, self.health), self.server
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health.servicer, self.server)

@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import time
 import uuid
+from typing import Any
 
 import grpc
 import structlog
@@ -32,7 +33,9 @@ class GraderServicer(pb_grpc.GraderServicer):
         self.health = health
 
     @rpc_errors
-    async def Grade(self, request: pb.GradeRequest, context: grpc.aio.ServicerContext) -> pb.GradeResponse:
+    async def Grade(
+        self, request: pb.GradeRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.GradeResponse:
         request_id = request.request_id or uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(
             request_id=request_id, rpc="Grade", question_id=request.question_id
@@ -60,7 +63,7 @@ class GraderServicer(pb_grpc.GraderServicer):
 
     @rpc_errors
     async def ListQuestions(
-        self, request: pb.ListQuestionsRequest, context: grpc.aio.ServicerContext
+        self, request: pb.ListQuestionsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListQuestionsResponse:
         if request.page_size < 0:
             raise InvalidSubmissionError("page_size must not be negative")
@@ -87,11 +90,11 @@ class GraderServicer(pb_grpc.GraderServicer):
 
     @rpc_errors
     async def GetQuestion(
-        self, request: pb.GetQuestionRequest, context: grpc.aio.ServicerContext
+        self, request: pb.GetQuestionRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.Question:
         if not request.question_id:
             raise InvalidSubmissionError("question_id is required")
-        question = await asyncio.to_thread(self.bank.get_question, request.question_id)
+        question = await asyncio.to_thread(self.bank.get_public_question, request.question_id)
         if question is None:
             raise QuestionNotFoundError(f"no question with id {request.question_id!r}")
         return convert.public_question(question)

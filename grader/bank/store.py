@@ -64,13 +64,15 @@ CREATE TABLE staging.origin (question_id TEXT PRIMARY KEY, path TEXT, line INTEG
 CREATE TABLE staging.withheld (
     question_id TEXT PRIMARY KEY, kind TEXT, path TEXT, line INTEGER);
 CREATE TABLE staging.withheld_tests (
-    question_id TEXT NOT NULL, seq INTEGER NOT NULL, input BLOB, output BLOB);
+    question_id TEXT NOT NULL, seq INTEGER NOT NULL, input BLOB, output BLOB,
+    PRIMARY KEY (question_id, seq));
 """
 # Statements are literals so no SQL is ever assembled from strings; ``SELECT *`` follows
 # the column order of _SCHEMA, which _info_from_row mirrors.
 _INSERT_QUESTION = "INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _SELECT_QUESTION = "SELECT * FROM questions WHERE id = ?"
 _SELECT_TESTS = "SELECT public, input, output FROM tests WHERE question_id = ? ORDER BY idx"
+_SELECT_PUBLIC_TESTS = "SELECT public, input, output FROM tests WHERE question_id = ? AND public ORDER BY idx"
 _SELECT_TEST = "SELECT public, input, output FROM tests WHERE question_id = ? AND idx = ?"
 # A window applies only when ?2 is 1; undated questions ('') then never match.
 _LIST_QUESTIONS = (
@@ -173,21 +175,30 @@ class BankWriter:
         self._tmp = Path(tmp)
         self._done = False
         self._conn = sqlite3.connect(tmp, isolation_level=None)
-        # The file is renamed into place only once complete, so no journal is needed.
-        self._conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA + _STAGING)
-        self._conn.execute("BEGIN")
+        try:
+            # The file is renamed into place only once complete, so no journal is needed.
+            self._conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA + _STAGING)
+            self._conn.execute("BEGIN")
+        except BaseException:
+            self._discard()
+            raise
 
     def __enter__(self) -> BankWriter:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if not self._done:
-            self._conn.close()
-            self._tmp.unlink(missing_ok=True)
+            self._discard()
+
+    def _discard(self) -> None:
+        self._conn.close()
+        self._tmp.unlink(missing_ok=True)
 
     def add_question(self, question: Question, path: str, line: int | None) -> None:
         """Add a question; ``path`` and ``line`` locate it in error messages."""
         info = question.info
+        if not info.id:
+            raise BankFormatError(path, line, "question id must not be empty")
         tests = sorted(question.tests, key=lambda t: not t.public)  # public first
         n_public = sum(t.public for t in tests)
         try:
@@ -423,6 +434,23 @@ class BankStore:
                 (question_id,),
             ).fetchall()
         return Question(info=info, tests=tuple(_test_from_row(row) for row in rows))
+
+    def get_public_question(self, question_id: str) -> Question | None:
+        """One question with its public tests only: what a client may see."""
+        info = self.get_info(question_id)
+        if info is None:
+            return None
+        with self._connection() as conn:
+            rows = conn.execute(_SELECT_PUBLIC_TESTS, (question_id,)).fetchall()
+        return Question(info=info, tests=tuple(_test_from_row(row) for row in rows))
+
+    def get_test(self, question_id: str, index: int) -> TestCase:
+        """One test by its index (public tests first); KeyError when there is none."""
+        with self._connection() as conn:
+            row = conn.execute(_SELECT_TEST, (question_id, index)).fetchone()
+        if row is None:
+            raise KeyError(f"{question_id}#{index}")
+        return _test_from_row(row)
 
     def iter_tests(self, question_id: str) -> Iterator[TestCase]:
         """A question's tests, public first, read one at a time.

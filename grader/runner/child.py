@@ -17,6 +17,7 @@ Results:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -164,10 +165,9 @@ def resolve_entry_point(namespace: dict[str, object], name: str) -> types.Functi
 
 def flush_quietly() -> None:
     for stream in (sys.stdout, sys.stderr):
-        try:
+        # The candidate may have closed or replaced the stream.
+        with contextlib.suppress(BaseException):
             stream.flush()
-        except BaseException:
-            pass
 
 
 if __name__ == "__main__":

@@ -91,11 +91,13 @@ class ContainerSession:
         self._wall_s = wall_s
 
     async def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        assert self._process.stdin is not None and self._process.stdout is not None
+        stdin, stdout = self._process.stdin, self._process.stdout
+        if stdin is None or stdout is None:  # pragma: no cover - always piped in session()
+            raise SandboxFailureError("sandbox has no stdio")
         try:
-            self._process.stdin.write(protocol.encode(message))
-            await self._process.stdin.drain()
-            line = await asyncio.wait_for(self._process.stdout.readline(), timeout)
+            stdin.write(protocol.encode(message))
+            await stdin.drain()
+            line = await asyncio.wait_for(stdout.readline(), timeout)
         except (ConnectionError, BrokenPipeError) as exc:
             raise SandboxFailureError(f"sandbox {self.name}: supervisor gone ({exc})") from exc
         except TimeoutError as exc:
@@ -220,7 +222,8 @@ class DockerSandbox:
             stderr_task.cancel()
 
     async def _handshake(self, process: asyncio.subprocess.Process, stderr: asyncio.Task[str]) -> None:
-        assert process.stdout is not None
+        if process.stdout is None:  # pragma: no cover - always piped in session()
+            raise SandboxFailureError("sandbox has no stdout")
         try:
             line = await asyncio.wait_for(process.stdout.readline(), self.settings.start_timeout_s)
         except TimeoutError as exc:
