@@ -32,6 +32,18 @@ def _add_sandbox_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--wall-extra-s", type=float, default=float(_env("WALL_EXTRA_S", "2.0")))
     p.add_argument("--max-code-bytes", type=int, default=int(_env("MAX_CODE_BYTES", str(1 << 20))))
+    p.add_argument(
+        "--max-concurrent",
+        type=int,
+        default=int(_env("MAX_CONCURRENT", str(os.cpu_count() or 2))),
+        help="submissions graded at once (default: the number of cores)",
+    )
+    p.add_argument(
+        "--max-queued",
+        type=int,
+        default=int(_env("MAX_QUEUED", "256")),
+        help="submissions waiting for a sandbox before RESOURCE_EXHAUSTED",
+    )
     p.add_argument("--drain-s", type=float, default=float(_env("DRAIN_S", "60")))
     p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
 
@@ -40,7 +52,7 @@ def _server_settings(args: argparse.Namespace, bank: Path, host: str, port: int)
     from grader.api.server import ServerSettings
     from grader.sandbox.docker import DockerSettings
 
-    for name in ("sandbox_cpus", "wall_factor"):
+    for name in ("sandbox_cpus", "wall_factor", "max_concurrent", "max_code_bytes", "sandbox_pids"):
         if getattr(args, name) <= 0:
             raise SystemExit(f"grader: --{name.replace('_', '-')} must be positive")
     return ServerSettings(
@@ -49,6 +61,8 @@ def _server_settings(args: argparse.Namespace, bank: Path, host: str, port: int)
         port=port,
         max_code_bytes=args.max_code_bytes,
         drain_s=args.drain_s,
+        max_concurrent=args.max_concurrent,
+        max_queued=args.max_queued,
         docker=DockerSettings(
             image=args.sandbox_image,
             runtime=args.runtime,
@@ -66,13 +80,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from grader.bank.store import BankOpenError
 
     logs.configure(args.log_level)
-    try:
-        server = GraderServer(_server_settings(args, Path(args.bank), args.host, args.port))
-    except BankOpenError as exc:
-        print(f"grader: {exc}", file=sys.stderr)
-        return 2
-    asyncio.run(server.run_until_signal())
-    return 0
+    settings = _server_settings(args, Path(args.bank), args.host, args.port)
+
+    async def serve() -> int:
+        # The gRPC server binds to the running loop, so it is made inside it.
+        try:
+            server = GraderServer(settings)
+        except BankOpenError as exc:
+            print(f"grader: {exc}", file=sys.stderr)
+            return 2
+        await server.run_until_signal()
+        return 0
+
+    return asyncio.run(serve())
 
 
 def cmd_bank_build(args: argparse.Namespace) -> int:

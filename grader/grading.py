@@ -7,6 +7,8 @@ hands the judge plain data and keeps private tests' details out of what it retur
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import structlog
@@ -38,6 +40,40 @@ class QuestionNotFoundError(LookupError):
     pass
 
 
+class OverloadedError(Exception):
+    """Every sandbox is busy and the queue is full: retry after `retry_after_s`."""
+
+    def __init__(self, queued: int, retry_after_s: float) -> None:
+        super().__init__(f"server busy: {queued} submissions already queued; retry in {retry_after_s:g} s")
+        self.retry_after_s = retry_after_s
+
+
+class Admission:
+    """At most `slots` submissions run at once and at most `queue` wait; beyond that, refuse."""
+
+    def __init__(self, slots: int, queue: int) -> None:
+        self.slots = asyncio.Semaphore(slots)
+        self.queue_limit = queue
+        self.waiting = 0
+        self.running = 0
+
+    @contextlib.asynccontextmanager
+    async def admit(self) -> AsyncIterator[None]:
+        if self.slots.locked() and self.waiting >= self.queue_limit:
+            raise OverloadedError(self.waiting, retry_after_s=1.0)
+        self.waiting += 1
+        try:
+            await self.slots.acquire()
+        finally:
+            self.waiting -= 1
+        self.running += 1
+        try:
+            yield
+        finally:
+            self.running -= 1
+            self.slots.release()
+
+
 def _total(info: QuestionInfo) -> int:
     return info.num_public_tests + info.num_private_tests
 
@@ -50,10 +86,19 @@ def with_partial_solution(info: QuestionInfo, code: str) -> str:
 
 
 class GradingService:
-    def __init__(self, bank: BankStore, sandbox: Sandbox, *, max_code_bytes: int = 1 << 20) -> None:
+    def __init__(
+        self,
+        bank: BankStore,
+        sandbox: Sandbox,
+        *,
+        max_code_bytes: int = 1 << 20,
+        max_concurrent: int = 2,
+        max_queued: int = 256,
+    ) -> None:
         self.bank = bank
         self.sandbox = sandbox
         self.max_code_bytes = max_code_bytes
+        self.admission = Admission(max_concurrent, max_queued)
 
     def validate(self, submission: Submission) -> None:
         if not submission.question_id:
@@ -83,12 +128,13 @@ class GradingService:
             limits=info.limits,
             language=submission.language,
         )
-        for attempt in (1, 2):
-            try:
-                return await self._run(info, program, submission.stop_on_first_failure)
-            except SandboxFailureError as exc:
-                # Our failure, not the candidate's: once more on a fresh sandbox, then say so.
-                log.error("sandbox_failure", attempt=attempt, error=str(exc))
+        async with self.admission.admit():
+            for attempt in (1, 2):
+                try:
+                    return await self._run(info, program, submission.stop_on_first_failure)
+                except SandboxFailureError as exc:
+                    # Our failure, not the candidate's: once more on a fresh sandbox, then say so.
+                    log.error("sandbox_failure", attempt=attempt, error=str(exc))
         return overall(
             [
                 TestVerdict(index=i, verdict=Verdict.INTERNAL_ERROR, public=i < info.num_public_tests)

@@ -54,7 +54,7 @@ def public_question(question: Question) -> pb.Question:
         starter_code=info.starter_code,
         entry_point=info.entry_point,
         public_tests=[pb.PublicTest(input=t.input, output=t.output) for t in question.tests if t.public],
-        num_private_tests=sum(not t.public for t in question.tests),
+        num_private_tests=info.num_private_tests,
         limits=pb.Limits(
             time_limit_s=info.limits.time_s,
             memory_limit_mb=info.limits.memory_mb,

@@ -14,7 +14,7 @@ import grpc
 import structlog
 
 from grader.bank.store import BankOpenError
-from grader.grading import InvalidSubmissionError, QuestionNotFoundError
+from grader.grading import InvalidSubmissionError, OverloadedError, QuestionNotFoundError
 from grader.sandbox.interface import SandboxUnavailableError
 
 log = structlog.get_logger(__name__)
@@ -22,6 +22,7 @@ log = structlog.get_logger(__name__)
 STATUS_OF: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
     (InvalidSubmissionError, grpc.StatusCode.INVALID_ARGUMENT),
     (QuestionNotFoundError, grpc.StatusCode.NOT_FOUND),
+    (OverloadedError, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (SandboxUnavailableError, grpc.StatusCode.UNAVAILABLE),
     (BankOpenError, grpc.StatusCode.UNAVAILABLE),
 )
@@ -55,6 +56,8 @@ def rpc_errors(handler: Handler[Request, Response]) -> Handler[Request, Response
                 await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
                 raise  # abort raised already; this line only tells the type checker
             log.info("rpc_rejected", status=code.name, reason=str(exc))
+            if isinstance(exc, OverloadedError):
+                context.set_trailing_metadata((("retry-after-ms", str(int(exc.retry_after_s * 1000))),))
             await context.abort(code, str(exc))
             raise
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,10 @@ class ServerSettings:
     drain_s: float = 60.0
     """How long SIGTERM waits for in-flight gradings before cancelling them."""
     health_interval_s: float = 5.0
+    max_concurrent: int = field(default_factory=lambda: os.cpu_count() or 2)
+    """Submissions graded at once (each in its own sandbox); default: the number of cores."""
+    max_queued: int = 256
+    """Submissions waiting for a sandbox before new ones get RESOURCE_EXHAUSTED."""
     docker: DockerSettings = field(default_factory=DockerSettings)
 
 
@@ -43,7 +48,13 @@ class GraderServer:
         self.bank = BankStore.open(settings.bank)
         self.sandbox: Sandbox = sandbox or DockerSandbox(settings.docker)
         self.health = HealthReporter(self.sandbox, settings.health_interval_s)
-        self.grading = GradingService(self.bank, self.sandbox, max_code_bytes=settings.max_code_bytes)
+        self.grading = GradingService(
+            self.bank,
+            self.sandbox,
+            max_code_bytes=settings.max_code_bytes,
+            max_concurrent=settings.max_concurrent,
+            max_queued=settings.max_queued,
+        )
         # Room for a request just over the code limit, so it reaches our own clear error.
         message_limit = 4 * settings.max_code_bytes + (1 << 20)
         self.server = grpc.aio.server(

@@ -1,0 +1,134 @@
+"""The server's lifecycle with the real engine: an engine that stops answering, and SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from grader.bank.build import build_bank
+from grader.sandbox.docker import DockerSettings
+from grader.v1 import grader_pb2 as pb
+from grader.v1 import grader_pb2_grpc as pb_grpc
+from tests.integration.conftest import (
+    EXTRA_QUESTIONS,
+    RunningServer,
+    grade,
+    require_docker,
+    start_server,
+    write_jsonl,
+)
+
+GOOD = "a, b = map(int, input().split())\nprint(a + b)\n"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def wait_for(predicate: Callable[[], bool], timeout_s: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def health_status(channel: grpc.Channel) -> int:
+    reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
+    return int(reply.status)
+
+
+@pytest.fixture(scope="module")
+def small_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("lifecycle")
+    rows = [
+        *EXTRA_QUESTIONS,
+        {"format": "grader.v1", "id": "it/slow", "title": "Slow echo", "kind": "stdin",
+         "limits": {"time_s": 2}, "tests": [{"input": "7\n", "output": "7\n", "public": True}]},
+    ]  # fmt: skip
+    build_bank(tmp / "bank.db", [write_jsonl(tmp / "q.jsonl", rows)])
+    return tmp / "bank.db"
+
+
+class TestEngineAway:
+    """An engine that stops answering gives UNAVAILABLE and NOT_SERVING; both recover with it."""
+
+    @pytest.fixture
+    def flaky(self, small_bank: Path, tmp_path: Path) -> Iterator[tuple[RunningServer, Path]]:
+        require_docker()
+        flag = tmp_path / "engine-away"
+        cli = tmp_path / "docker"
+        # The real CLI, pointed at a socket where no engine listens while the flag exists.
+        cli.write_text(
+            "#!/bin/sh\n"
+            f'if [ -e "{flag}" ]; then exec docker -H unix://{tmp_path}/no-engine.sock "$@"; fi\n'
+            'exec docker "$@"\n'
+        )
+        cli.chmod(0o755)
+        running = start_server(small_bank, DockerSettings(docker_cli=str(cli)), health_interval_s=0.5)
+        yield running, flag
+        running.stop()
+
+    def test_unavailable_then_back(self, flaky: tuple[RunningServer, Path]) -> None:
+        server, flag = flaky
+        assert health_status(server.channel) == health_pb2.HealthCheckResponse.SERVING
+        flag.touch()
+        with pytest.raises(grpc.RpcError) as info:
+            grade(server.stub, "it/add", GOOD)
+        assert info.value.code() == grpc.StatusCode.UNAVAILABLE  # type: ignore[attr-defined]
+        assert "docker engine" in info.value.details()  # type: ignore[attr-defined]
+        assert wait_for(lambda: health_status(server.channel) == health_pb2.HealthCheckResponse.NOT_SERVING)
+        # The server keeps answering what does not need the engine.
+        assert server.stub.GetQuestion(pb.GetQuestionRequest(question_id="it/add")).id == "it/add"
+        flag.unlink()
+        assert wait_for(lambda: health_status(server.channel) == health_pb2.HealthCheckResponse.SERVING)
+        assert grade(server.stub, "it/add", GOOD).verdict == pb.ACCEPTED
+
+
+class TestSigterm:
+    """SIGTERM lets in-flight gradings finish, refuses new ones, then exits 0."""
+
+    def test_drain(self, small_bank: Path) -> None:
+        require_docker()
+        env = {**os.environ, "GRADER_LOG_LEVEL": "info"}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "grader.cli", "serve", "--bank", str(small_bank), "--host", "127.0.0.1",
+             "--port", "0"],
+            stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+        )  # fmt: skip
+        try:
+            port = None
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                event = json.loads(line) if line.startswith("{") else {}
+                if event.get("event") == "serving":
+                    port = event["port"]
+                    break
+            assert port, "server did not report its port"
+            log_lines: list[str] = []
+            threading.Thread(target=lambda: log_lines.extend(proc.stderr), daemon=True).start()  # type: ignore[arg-type]
+            channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            stub = pb_grpc.GraderStub(channel)
+            slow = "import time\ntime.sleep(1.5)\nprint(input())\n"
+            result: list[pb.GradeResponse] = []
+            worker = threading.Thread(target=lambda: result.append(grade(stub, "it/slow", slow)))
+            worker.start()
+            time.sleep(1.0)  # the grading is under way
+            proc.send_signal(signal.SIGTERM)
+            worker.join(60)
+            assert result and result[0].verdict == pb.ACCEPTED
+            assert proc.wait(60) == 0
+            assert any('"draining"' in line for line in log_lines)
+            channel.close()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
