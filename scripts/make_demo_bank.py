@@ -1759,19 +1759,6 @@ def build_digit_persistence() -> None:
                 return steps
         """,
     )
-    sample(
-        s,
-        "sleep-60",
-        "TIME_LIMIT_EXCEEDED",
-        r"""
-        import time
-
-        class Solution:
-            def persistence(self, n: int) -> int:
-                time.sleep(60)
-                return 0
-        """,
-    )
 
 
 def build_clock_wildcards() -> None:
@@ -2182,6 +2169,19 @@ def build_vowel_heavy() -> None:
         print("ACCEPTED")
         print("All tests passed")
         return len(sentence.split())
+        """,
+    )
+    # Sleeping uses no CPU: the wall-clock backstop must still end it. One test, so the demo
+    # spends one backstop on it, not ten.
+    he_sample(
+        prompt,
+        s,
+        "sleep-60",
+        "TIME_LIMIT_EXCEEDED",
+        """
+        import time
+        time.sleep(60)
+        return 0
         """,
     )
 

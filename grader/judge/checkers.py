@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from grader.bank.model import CheckerName, CheckerSpec
+
+INT_DIGITS = 4000
+"""Longer JSON integers are compared as text (Python refuses int() past 4300 digits)."""
 
 
 def _decimals(line: str) -> list[Decimal] | None:
@@ -38,12 +40,43 @@ def _close(a: str, b: str, spec: CheckerSpec) -> bool:
     if a == b:
         return True
     try:
-        x, y = float(a), float(b)
-    except ValueError:
+        x, y = Decimal(a), Decimal(b)
+    except InvalidOperation:
         return False
-    if math.isnan(x) or math.isnan(y):
-        return math.isnan(x) and math.isnan(y)
-    return math.isclose(x, y, rel_tol=spec.rel_tol, abs_tol=spec.abs_tol)
+    if x.is_nan() or y.is_nan():
+        return x.is_nan() and y.is_nan()
+    if x.is_infinite() or y.is_infinite():
+        return x == y
+    # Exact decimal arithmetic: numbers past the float range stay distinct (no inf == inf).
+    diff = abs(x - y)
+    return diff <= Decimal(repr(spec.abs_tol)) or diff <= Decimal(repr(spec.rel_tol)) * max(abs(x), abs(y))
+
+
+class _LongInt:
+    """A JSON integer too long for int() under Python's digit limit; compared as its text, which
+    JSON makes canonical. Parsing it would cost time quadratic in its length."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _LongInt) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _parse_int(text: str) -> int | _LongInt:
+    return int(text) if len(text) <= INT_DIGITS else _LongInt(text)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_int=_parse_int)
 
 
 def text_equal(got: str, expected: str, spec: CheckerSpec) -> bool:
@@ -61,7 +94,8 @@ def text_equal(got: str, expected: str, spec: CheckerSpec) -> bool:
 
 
 def _values_close(got: Any, expected: Any, spec: CheckerSpec) -> bool:
-    if isinstance(got, float | int) and isinstance(expected, float | int):
+    numbers = float | int | _LongInt
+    if isinstance(got, numbers) and isinstance(expected, numbers):
         if isinstance(got, bool) or isinstance(expected, bool):
             return got == expected
         return _close(repr(got), repr(expected), spec)
@@ -78,7 +112,7 @@ def value_equal(got_json: str, expected_json: str, spec: CheckerSpec) -> bool:
     """Compares a call-based answer: JSON values equal (JSON has made any tuple a list); with
     the float checker, numbers within the tolerances."""
     try:
-        got, expected = json.loads(got_json), json.loads(expected_json)
+        got, expected = _loads(got_json), _loads(expected_json)
     except ValueError:
         return False
     if spec.name is CheckerName.FLOAT:

@@ -58,7 +58,7 @@ def overall(tests: Sequence[TestVerdict], compile_output: str = "") -> Submissio
     if not tests:
         first_failure = Verdict.INTERNAL_ERROR  # an empty suite is never a pass
     return SubmissionVerdict(
-        verdict=first_failure or Verdict.ACCEPTED,
+        verdict=Verdict.ACCEPTED if first_failure is None else first_failure,
         tests_passed=passed,
         tests_total=len(tests),
         tests=tuple(tests),

@@ -24,6 +24,8 @@ from typing import Any, BinaryIO
 from grader.runner import protocol
 
 STDERR_KEEP = 4096
+CPU_POLL_S = 0.05
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 REPORT_LIMIT = 64 * 1024 * 1024
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
 OOM_FILES = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
@@ -232,11 +234,14 @@ class Supervisor:
         open_fds = {out_r, err_r, result_r}
         while status is None:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or cpu_seconds(pid) > sub.time_s:
+                # The wall-clock backstop, or the CPU limit to the tick (RLIMIT_CPU is whole
+                # seconds and stays as the last resort).
                 timed_out = True
                 kill_candidate_processes()
                 _, status, usage = os.wait4(pid, 0)
                 break
+            remaining = min(remaining, CPU_POLL_S)
             if pidfd is None:  # no pidfd (old kernel, some gVisor builds): poll for the exit
                 waited, wait_status, wait_usage = os.wait4(pid, os.WNOHANG)
                 if waited:
@@ -299,6 +304,16 @@ class Supervisor:
             "oom_killed": oom_kills() > oom_before,
             "report": parse_report(bytes(report), nonce),
         }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (all its threads), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def open_pidfd(pid: int) -> int | None:
