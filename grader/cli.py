@@ -35,8 +35,26 @@ def _add_sandbox_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-concurrent",
         type=int,
-        default=int(_env("MAX_CONCURRENT", str(os.cpu_count() or 2))),
-        help="submissions graded at once (default: the number of cores)",
+        default=int(_env("MAX_CONCURRENT", "0")),
+        help="submissions graded at once (0, the default: the pool's size)",
+    )
+    p.add_argument(
+        "--pool-size",
+        type=int,
+        default=int(_env("POOL_SIZE", str(os.cpu_count() or 2))),
+        help="warm sandbox containers (default: the number of cores; 0: a fresh container per submission)",
+    )
+    p.add_argument(
+        "--pool-max-uses",
+        type=int,
+        default=int(_env("POOL_MAX_USES", "200")),
+        help="submissions a pooled container serves before it is replaced",
+    )
+    p.add_argument(
+        "--pool-memory-mb",
+        type=int,
+        default=int(_env("POOL_MEMORY_MB", "1024")),
+        help="memory limit of pooled containers; questions asking for more get their own",
     )
     p.add_argument(
         "--max-queued",
@@ -51,10 +69,22 @@ def _add_sandbox_flags(p: argparse.ArgumentParser) -> None:
 def _server_settings(args: argparse.Namespace, bank: Path, host: str, port: int):  # type: ignore[no-untyped-def]
     from grader.api.server import ServerSettings
     from grader.sandbox.docker import DockerSettings
+    from grader.sandbox.pool import PoolSettings
 
-    for name in ("sandbox_cpus", "wall_factor", "max_concurrent", "max_code_bytes", "sandbox_pids"):
+    positive = (
+        "sandbox_cpus",
+        "wall_factor",
+        "max_code_bytes",
+        "sandbox_pids",
+        "pool_max_uses",
+        "pool_memory_mb",
+    )
+    for name in positive:
         if getattr(args, name) <= 0:
             raise SystemExit(f"grader: --{name.replace('_', '-')} must be positive")
+    for name in ("max_concurrent", "pool_size", "max_queued", "wall_extra_s", "drain_s"):
+        if getattr(args, name) < 0:
+            raise SystemExit(f"grader: --{name.replace('_', '-')} must not be negative")
     return ServerSettings(
         bank=bank,
         host=host,
@@ -63,6 +93,11 @@ def _server_settings(args: argparse.Namespace, bank: Path, host: str, port: int)
         drain_s=args.drain_s,
         max_concurrent=args.max_concurrent,
         max_queued=args.max_queued,
+        pool=PoolSettings(
+            size=args.pool_size, max_uses=args.pool_max_uses, memory_limit_mb=args.pool_memory_mb
+        )
+        if args.pool_size
+        else None,
         docker=DockerSettings(
             image=args.sandbox_image,
             runtime=args.runtime,

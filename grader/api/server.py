@@ -19,6 +19,7 @@ from grader.bank.store import BankStore
 from grader.grading import GradingService
 from grader.sandbox.docker import DockerSandbox, DockerSettings
 from grader.sandbox.interface import Sandbox
+from grader.sandbox.pool import PoolSettings, WarmPool
 from grader.v1 import grader_pb2, grader_pb2_grpc
 
 log = structlog.get_logger(__name__)
@@ -33,11 +34,13 @@ class ServerSettings:
     drain_s: float = 60.0
     """How long SIGTERM waits for in-flight gradings before cancelling them."""
     health_interval_s: float = 5.0
-    max_concurrent: int = field(default_factory=lambda: os.cpu_count() or 2)
-    """Submissions graded at once (each in its own sandbox); default: the number of cores."""
+    max_concurrent: int = 0
+    """Submissions graded at once (each in its own sandbox); 0: the pool's size."""
     max_queued: int = 256
     """Submissions waiting for a sandbox before new ones get RESOURCE_EXHAUSTED."""
     docker: DockerSettings = field(default_factory=DockerSettings)
+    pool: PoolSettings | None = field(default_factory=PoolSettings)
+    """The warm pool; None starts a fresh container per submission instead."""
 
 
 class GraderServer:
@@ -46,13 +49,16 @@ class GraderServer:
     def __init__(self, settings: ServerSettings, sandbox: Sandbox | None = None) -> None:
         self.settings = settings
         self.bank = BankStore.open(settings.bank)
-        self.sandbox: Sandbox = sandbox or DockerSandbox(settings.docker)
+        self.docker = DockerSandbox(settings.docker)
+        self.pool = WarmPool(self.docker, settings.pool) if settings.pool is not None else None
+        self.sandbox: Sandbox = sandbox or self.pool or self.docker
         self.health = HealthReporter(self.sandbox, settings.health_interval_s)
         self.grading = GradingService(
             self.bank,
             self.sandbox,
             max_code_bytes=settings.max_code_bytes,
-            max_concurrent=settings.max_concurrent,
+            max_concurrent=settings.max_concurrent
+            or (settings.pool.size if settings.pool is not None else os.cpu_count() or 2),
             max_queued=settings.max_queued,
         )
         # Room for a request just over the code limit, so it reaches our own clear error.
@@ -88,10 +94,12 @@ class GraderServer:
                 raise
             # No IPv6 on this host: all IPv4 interfaces instead.
             self.port = self.server.add_insecure_port(f"0.0.0.0:{self.settings.port}")
-        if isinstance(self.sandbox, DockerSandbox):
-            removed = await self.sandbox.remove_leftovers()
+        if sandbox_is_ours := self.sandbox in (self.pool, self.docker):
+            removed = await self.docker.remove_leftovers()
             if removed:
                 log.warning("removed_leftover_sandboxes", count=removed)
+        if sandbox_is_ours and self.pool is not None:
+            await self.pool.start()
         await self.server.start()
         await self.health.start()
         log.info(

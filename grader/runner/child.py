@@ -1,86 +1,156 @@
-"""Runs the candidate's code in a fresh process, as the candidate's uid (standard library only).
+"""The candidate's side: fork servers (zygotes) that run each test in a fresh forked process.
 
-    python3 -B child.py KIND ENTRY_POINT PRELUDE
+    python3 -B -s child.py        (as the candidate's uid; fd 3: the root control socket)
 
-fd 3 is the result channel (one JSON line), fd 4 holds a one-time nonce the supervisor wrote
-before starting us. The candidate's own stdout (fd 1) is never read as a result for call and
-humaneval questions, so printed markers mean nothing. A result line carries the nonce, so a
-candidate writing to fd 3 without reaching into this process's memory cannot forge one.
+The root zygote imports what every test needs, once per container. For each submission it forks
+a submission zygote, which compiles the code once (a SyntaxError is reported once, before any
+test) and forks one worker per test: a fork costs about a millisecond where a new interpreter
+costs tens. No zygote ever runs candidate code, and the root never even compiles it, so every
+submission and every worker starts from the same clean state. Zygotes are not dumpable, so a
+worker (same uid) can neither trace them nor read their memory or descriptors, and each worker
+closes its control socket before the candidate's code runs.
 
-Results:
-    {"nonce", "compile_error": msg}            the code does not compile
-    {"nonce", "exception": name, "message"}    an exception escaped the candidate's code
-    {"nonce", "value": json}                   call: the entry point's return value, as JSON
-    {"nonce", "not_serializable": type}        call: the return value has no JSON form
-    {"nonce", "passed": true}                  humaneval: check(candidate) returned
+Control messages (JSON, one per SOCK_SEQPACKET datagram):
+    root -> supervisor     {"ready": true}
+    supervisor -> root     {"kind", "entry_point", "prelude"} + fd [the submission's control socket]
+    root -> supervisor     {"pid": n}
+    zygote -> supervisor   {"ready": true} | {"compile_error": msg}
+    supervisor -> zygote   {"cpu_limit": s, "stack": bytes} + fds [stdin, stdout, stderr, result, nonce]
+    zygote -> supervisor   {"pid": n}, then {"status": n, "utime": s, "stime": s, "maxrss": kb}
+
+A worker's result channel is fd 3 (one JSON line carrying the test's nonce, read from fd 4 before
+the candidate runs): {"compile_error"}, {"exception", "message"}, {"value"} (call),
+{"not_serializable"} (call) or {"passed": true} (humaneval). The candidate's own stdout is never
+taken as a result for call and humaneval questions, so printed markers mean nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import fcntl
 import json
 import os
+import random
+import resource
+import signal
+import socket
 import sys
+import threading
+import traceback
 import types
+from typing import Any, NoReturn
 
 # LiveCodeBench runs candidates with this import block in front; questions from it rely on it
 # (e.g. `List[int]` annotations without importing typing).
+PRELUDE_MODULES = [
+    *("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random"),
+    *("statistics", "itertools", "functools", "operator", "io", "sys", "json"),
+]
 LCB_PRELUDE = "\n".join(
     [
-        *(
-            f"from {m} import *"
-            for m in [
-                "string",
-                "re",
-                "datetime",
-                "collections",
-                "heapq",
-                "bisect",
-                "copy",
-                "math",
-                "random",
-                "statistics",
-                "itertools",
-                "functools",
-                "operator",
-                "io",
-                "sys",
-                "json",
-                "builtins",
-                "typing",
-            ]
-        ),
-        *(
-            f"import {m}"
-            for m in [
-                "string",
-                "re",
-                "datetime",
-                "collections",
-                "heapq",
-                "bisect",
-                "copy",
-                "math",
-                "random",
-                "statistics",
-                "itertools",
-                "functools",
-                "operator",
-                "io",
-                "sys",
-                "json",
-            ]
-        ),
+        *(f"from {m} import *" for m in [*PRELUDE_MODULES, "builtins", "typing"]),
+        *(f"import {m}" for m in PRELUDE_MODULES),
         "sys.setrecursionlimit(50000)",
     ]
 )
 
 CODE_PATH = "/code/main.py"
 MESSAGE_LIMIT = 200
+PR_SET_DUMPABLE = 4
+LIBC = ctypes.CDLL(None)
+
+
+def send(control: socket.socket, **message: Any) -> None:
+    control.send(json.dumps(message).encode())
 
 
 def main() -> None:
-    kind, entry_point, prelude = sys.argv[1], sys.argv[2], sys.argv[3]
+    """The root zygote: imports everything once, then forks one submission zygote per request.
+
+    It never compiles or runs candidate code, so what it hands each submission is clean.
+    """
+    root = socket.socket(fileno=3)
+    exec(LCB_PRELUDE, {})  # imports the prelude's modules once; forks inherit them loaded
+    set_dumpable(0)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps submission zygotes
+    send(root, ready=True)
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(root, 65536, 1)
+        except OSError:
+            return
+        if not data or not fds:
+            return
+        request = json.loads(data)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                root.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                serve_submission(socket.socket(fileno=fds[0]), request["kind"], request["entry_point"],
+                                 request["prelude"])  # fmt: skip
+            finally:
+                os._exit(0)
+        os.close(fds[0])
+        send(root, pid=pid)
+
+
+def serve_submission(control: socket.socket, kind: str, entry_point: str, prelude: str) -> None:
+    """A submission zygote: compiles the code once, then forks one worker per test."""
+    with open(CODE_PATH, encoding="utf-8", errors="replace") as f:
+        source = f.read()
+    try:
+        code = compile(source, "main.py", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as exc:
+        send(control, compile_error=f"{type(exc).__name__}: {exc}"[:2000])
+        return
+    del source
+    send(control, ready=True)
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(control, 65536, 8)
+        except OSError:
+            return
+        if not data:
+            return
+        request = json.loads(data)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                control.close()
+                become_worker(fds, request)
+                run_test(kind, entry_point, prelude, code)
+            finally:
+                os._exit(70)
+        for fd in fds:
+            os.close(fd)
+        send(control, pid=pid)
+        _, status, usage = os.wait4(pid, 0)
+        send(control, status=status, utime=usage.ru_utime, stime=usage.ru_stime, maxrss=usage.ru_maxrss)
+
+
+def set_dumpable(value: int) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        LIBC.prctl(PR_SET_DUMPABLE, value, 0, 0, 0)
+
+
+def become_worker(fds: list[int], request: dict[str, Any]) -> None:
+    os.setsid()
+    # Lift the received descriptors clear of 0-4 first, so no dup2 overwrites one still needed.
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
+    for target, fd in enumerate(high):
+        os.dup2(fd, target)
+    os.closerange(len(fds), 65536)
+    cpu = int(request["cpu_limit"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    stack = int(request["stack"])
+    resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
+    random.seed()  # as a fresh interpreter would, not the zygote's state
+    set_dumpable(1)  # an ordinary process again
+
+
+def run_test(kind: str, entry_point: str, prelude: str, code: types.CodeType) -> NoReturn:
     # Bound before the candidate runs, so rebinding os.write or json.dumps cannot change a report.
     write, dumps, exit_now = os.write, json.dumps, os._exit
     nonce = os.read(4, 64).decode()
@@ -89,22 +159,15 @@ def main() -> None:
     def report(**fields: object) -> None:
         fields["nonce"] = nonce
         data = dumps(fields, default=repr).encode() + b"\n"
-        while data:
-            data = data[write(3, data) :]
+        with contextlib.suppress(OSError):
+            while data:
+                data = data[write(3, data) :]
 
     def exception_report(exc: BaseException) -> None:
         report(exception=type(exc).__name__, message=str(exc)[:MESSAGE_LIMIT])
 
     sys.set_int_max_str_digits(0)
     data_in = sys.stdin.read() if kind != "stdin" else ""
-    with open(CODE_PATH, encoding="utf-8", errors="replace") as f:
-        source = f.read()
-    try:
-        code = compile(source, "main.py", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as exc:
-        report(compile_error=f"{type(exc).__name__}: {exc}"[:2000])
-        exit_now(1)
-
     module = types.ModuleType("__main__" if kind == "stdin" else "solution")
     module.__file__ = "main.py"
     sys.modules[module.__name__] = module
@@ -115,14 +178,7 @@ def main() -> None:
     sys.path[0] = "/code"
 
     if kind == "stdin":
-        try:
-            exec(code, namespace)
-        except SystemExit:
-            raise
-        except BaseException as exc:
-            exception_report(exc)
-            raise
-        return  # normal interpreter exit: flushes stdout, joins the candidate's threads
+        exit_now(run_program(code, namespace, exception_report))
 
     try:
         exec(code, namespace)
@@ -131,7 +187,7 @@ def main() -> None:
             value = resolve_entry_point(namespace, entry_point)(*args)
         else:
             check_namespace = dict(namespace)
-            exec(data_in, check_namespace)
+            exec(data_in, check_namespace)  # the question's check code
             check_namespace["check"](namespace[entry_point])
             value = None
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: never a pass
@@ -152,22 +208,64 @@ def main() -> None:
     exit_now(0)
 
 
-def resolve_entry_point(namespace: dict[str, object], name: str) -> types.FunctionType:
+def run_program(code: types.CodeType, namespace: dict[str, Any], on_exception: Any) -> int:
+    """Runs a whole program and ends it as the interpreter would; returns the exit status."""
+    status = 0
+    try:
+        exec(code, namespace)
+    except SystemExit as exc:
+        status = exit_status(exc)
+    except BaseException as exc:
+        on_exception(exc)
+        with contextlib.suppress(BaseException):
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+        status = 1
+    # What Py_FinalizeEx does before tearing down: join non-daemon threads, run atexit hooks.
+    try:
+        threading._shutdown()  # type: ignore[attr-defined]
+        import atexit
+
+        atexit._run_exitfuncs()
+    except SystemExit as exc:
+        status = exit_status(exc)
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            traceback.print_exc()
+    if not flush_quietly() and status == 0:
+        status = 120  # as CPython does when flushing stdout fails at exit
+    return status
+
+
+def exit_status(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code & 0xFF
+    with contextlib.suppress(BaseException):
+        print(exc.code, file=sys.stderr)
+    return 1
+
+
+def resolve_entry_point(namespace: dict[str, object], name: str) -> Any:
     """A method of ``Solution`` when the class has it, else a top-level function."""
     solution = namespace.get("Solution")
     if isinstance(solution, type) and hasattr(solution, name):
-        return getattr(solution(), name)  # type: ignore[no-any-return]
+        return getattr(solution(), name)
     function = namespace.get(name)
     if not callable(function):
         raise NameError(f"no Solution.{name} and no function {name} defined")
-    return function  # type: ignore[return-value]
+    return function
 
 
-def flush_quietly() -> None:
+def flush_quietly() -> bool:
+    ok = True
     for stream in (sys.stdout, sys.stderr):
         # The candidate may have closed or replaced the stream.
-        with contextlib.suppress(BaseException):
+        try:
             stream.flush()
+        except BaseException:
+            ok = False
+    return ok
 
 
 if __name__ == "__main__":

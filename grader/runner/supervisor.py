@@ -1,34 +1,34 @@
 """The long-lived supervisor inside a sandbox container (standard library only).
 
-Runs as root with every capability dropped except SETUID/SETGID, behind no-new-privileges. It
-starts each test as a fresh process of the candidate uid, which owns no other process here and
-so can neither signal nor trace the supervisor. Jobs arrive on stdin, results leave on stdout
-(see protocol.py); no candidate process inherits either.
+Runs as root with every capability dropped except SETUID/SETGID, behind no-new-privileges. For
+each submission it starts a zygote of the candidate's uid (child.py), which forks one worker per
+test. The candidate's uid owns no other process here, so it can neither signal nor trace the
+supervisor. Jobs arrive on stdin, results leave on stdout (see protocol.py); no candidate process
+inherits either. Between submissions every candidate process is killed and every writable place
+wiped, so a container can serve many submissions with nothing carried from one to the next.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
+import json
 import os
 import platform
 import resource
 import secrets
 import selectors
-import shutil
-import signal
+import socket
 import sys
 import time
 from typing import Any, BinaryIO
 
 from grader.runner import protocol
+from grader.runner.candidates import clean_up, cpu_seconds, kill_candidate_processes, leftovers, oom_kills
 
 STDERR_KEEP = 4096
 CPU_POLL_S = 0.05
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 REPORT_LIMIT = 64 * 1024 * 1024
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
-OOM_FILES = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
 CHILD_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "HOME": protocol.WORK_DIR,
@@ -43,7 +43,7 @@ CHILD_ENV = {
 class Submission:
     def __init__(self, message: dict[str, Any]) -> None:
         self.kind = str(message["kind"])
-        self.entry_point = str(message.get("entry_point", ""))
+        self.entry_point = str(message.get("entry_point", "")) or "-"
         self.prelude = str(message.get("prelude", "none"))
         limits = message["limits"]
         self.time_s = float(limits["time_s"])
@@ -52,75 +52,132 @@ class Submission:
         self.output_bytes = int(limits["output_bytes"])
 
 
-def oom_kills() -> int:
-    """The memory cgroup's count of OOM kills (cgroup v1 or v2); 0 when unreadable."""
-    for path in OOM_FILES:
+class ZygoteGone(Exception):  # noqa: N818 - an event, not a programming error
+    pass
+
+
+class Channel:
+    """A SOCK_SEQPACKET control socket to a zygote: one JSON message per datagram."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def receive(self, timeout: float | None = None) -> dict[str, Any]:
+        self.sock.settimeout(timeout)
         try:
-            with open(path) as f:
-                for line in f:
-                    key, _, value = line.partition(" ")
-                    if key == "oom_kill":
-                        return int(value)
+            data = self.sock.recv(65536)
+        except (TimeoutError, OSError) as exc:
+            raise ZygoteGone(str(exc) or type(exc).__name__) from exc
+        if not data:
+            raise ZygoteGone("zygote ended")
+        message = json.loads(data)
+        if not isinstance(message, dict):
+            raise ZygoteGone("unreadable zygote message")
+        return message
+
+    def send(self, message: dict[str, Any], fds: list[int]) -> None:
+        try:
+            socket.send_fds(self.sock, [json.dumps(message).encode()], fds)
+        except OSError as exc:
+            raise ZygoteGone(str(exc)) from exc
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class RootZygote:
+    """The container's long-lived fork server of the candidate's uid (child.py's main)."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.channel = Channel(ours)
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover - the child's side
+            try:
+                os.setsid()
+                null = os.open(os.devnull, os.O_RDWR)
+                for target in (0, 1, 2):
+                    os.dup2(null, target)
+                os.dup2(theirs.fileno(), 3)
+                os.closerange(4, 65536)
+                with open("/proc/self/oom_score_adj", "w") as f:
+                    f.write("1000")  # the OOM killer takes the candidate, never the supervisor
+                resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+                resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+                os.setgroups([])
+                os.setgid(protocol.CANDIDATE_GID)
+                os.setuid(protocol.CANDIDATE_UID)
+                os.chdir(protocol.WORK_DIR)
+                os.execve(sys.executable, [sys.executable, "-B", "-s", CHILD], CHILD_ENV)
+            finally:
+                os._exit(127)
+        theirs.close()
+        if not self.channel.receive(timeout=60.0).get("ready"):
+            raise ZygoteGone("root zygote did not start")
+
+    def healthy(self) -> bool:
+        """Alive and not stopped (a candidate of the same uid may have signalled it)."""
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                state = next((line.split()[1] for line in f if line.startswith("State:")), "Z")
         except OSError:
-            continue
-    return 0
+            return False
+        return state not in ("Z", "T", "t", "X")
 
-
-def as_candidate(action: Any) -> None:
-    """Runs `action` in a forked process that has become the candidate uid, and waits for it.
-
-    The supervisor holds no CAP_KILL, so the only way to signal the candidate's processes is to
-    become that uid; kill(-1) then reaches exactly the candidate's processes.
-    """
-    pid = os.fork()
-    if pid == 0:
+    def spawn(self, sub: Submission) -> Zygote:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            os.setgroups([])
-            os.setgid(protocol.CANDIDATE_GID)
-            os.setuid(protocol.CANDIDATE_UID)
-            action()
+            request = {"kind": sub.kind, "entry_point": sub.entry_point, "prelude": sub.prelude}
+            self.channel.send(request, [theirs.fileno()])
         finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
+            theirs.close()
+        pid = int(self.channel.receive(timeout=30.0)["pid"])
+        return Zygote(pid, Channel(ours), sub)
+
+    def close(self) -> None:
+        self.channel.close()
 
 
-def kill_candidate_processes() -> None:
-    def kill_all() -> None:
-        for _ in range(3):  # a fork racing the first kill is caught by the next
-            try:
-                os.kill(-1, signal.SIGKILL)
-            except ProcessLookupError:
-                return
+class Zygote:
+    """One submission's fork server: has compiled the code, forks a worker per test."""
 
-    as_candidate(kill_all)
+    def __init__(self, pid: int, channel: Channel, sub: Submission) -> None:
+        self.pid = pid
+        self.channel = channel
+        self.compile_error: str | None = None
+        hello = channel.receive(timeout=30.0 + sub.time_s)
+        if "compile_error" in hello:
+            self.compile_error = str(hello["compile_error"])
+        elif not hello.get("ready"):
+            raise ZygoteGone("submission zygote did not start")
 
+    def fork(self, fds: list[int], cpu_limit: int, stack: int) -> int:
+        self.channel.send({"cpu_limit": cpu_limit, "stack": stack}, fds)
+        return int(self.channel.receive(timeout=30.0)["pid"])
 
-def wipe_writable_places() -> None:
-    def wipe() -> None:
-        for top in (protocol.WORK_DIR, "/dev/shm", "/var/tmp"):
-            try:
-                names = os.listdir(top)
-            except OSError:
-                continue
-            for name in names:
-                path = os.path.join(top, name)
-                if os.path.isdir(path) and not os.path.islink(path):
-                    for root, dirs, _ in os.walk(path):
-                        for d in dirs:
-                            with contextlib.suppress(OSError):
-                                os.chmod(os.path.join(root, d), 0o700)
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    with contextlib.suppress(OSError):
-                        os.unlink(path)
-
-    as_candidate(wipe)
+    def close(self) -> None:
+        self.channel.close()  # the zygote sees the end of its socket and exits
 
 
 class Supervisor:
     def __init__(self, out: BinaryIO) -> None:
         self.out = out
         self.submission: Submission | None = None
+        self.zygote: Zygote | None = None
+        self.root: RootZygote | None = None
+
+    def root_zygote(self) -> RootZygote:
+        if self.root is not None and not self.root.healthy():
+            self.root.close()
+            self.root = None
+            kill_candidate_processes()
+            reap()
+        if self.root is None:
+            self.root = RootZygote()
+        return self.root
+
+    def spared(self) -> set[int]:
+        return {z.pid for z in (self.root, self.zygote) if z is not None}
 
     def send(self, message: dict[str, Any]) -> None:
         self.out.write(protocol.encode(message))
@@ -134,16 +191,30 @@ class Supervisor:
             if self.submission is None:
                 self.send({"type": "error", "message": "test before submission"})
                 return
-            self.send(self.run_test(self.submission, int(message["index"]), message["input"]))
+            result = self.run_test(self.submission, message["input"])
+            result.update(type="result", index=int(message["index"]))
+            self.send(result)
         elif kind == "reset":
-            kill_candidate_processes()
-            wipe_writable_places()
-            self.submission = None
-            self.send({"type": "reset_done"})
+            self.reset()
+            left = leftovers()
+            self.send({"type": "reset_done", "clean": not left, "leftovers": len(left)})
         else:
             self.send({"type": "error", "message": f"unknown message type {kind!r}"})
 
+    def reset(self) -> None:
+        self.stop_zygote()
+        clean_up(spare={self.root.pid} if self.root else set())
+        reap()
+        self.submission = None
+
+    def stop_zygote(self) -> None:
+        if self.zygote is not None:
+            self.zygote.close()
+            self.zygote = None
+
     def load(self, message: dict[str, Any]) -> None:
+        if self.submission is not None:  # the host skipped the reset: do it now
+            self.reset()
         self.submission = Submission(message)
         path = os.path.join(protocol.CODE_DIR, "main.py")
         tmp = path + ".new"
@@ -152,19 +223,91 @@ class Supervisor:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         self.send({"type": "loaded"})
+        try:  # compiling now overlaps with the host sending the first test
+            self.ensure_zygote(self.submission)
+        except ZygoteGone:
+            self.stop_zygote()
 
-    def run_test(self, sub: Submission, index: int, test_input: str) -> dict[str, Any]:
+    def ensure_zygote(self, sub: Submission) -> Zygote:
+        if self.zygote is None:
+            try:
+                self.zygote = self.root_zygote().spawn(sub)
+            except ZygoteGone:
+                # The root may have been killed by a previous candidate: once more, afresh.
+                if self.root is not None:
+                    self.root.close()
+                self.root = None
+                kill_candidate_processes()
+                reap()
+                self.zygote = self.root_zygote().spawn(sub)
+        return self.zygote
+
+    def run_test(self, sub: Submission, test_input: str) -> dict[str, Any]:
         input_path = os.path.join(protocol.CODE_DIR, "input")
         with open(input_path, "w", encoding="utf-8", errors="surrogatepass") as f:
             f.write(test_input)
         os.chmod(input_path, 0o644)
-        result = self.execute(sub)
-        result["type"] = "result"
-        result["index"] = index
-        kill_candidate_processes()  # nothing a test left running sees the next test
+        try:
+            zygote = self.ensure_zygote(sub)
+        except ZygoteGone as exc:
+            self.stop_zygote()
+            return {"error": f"zygote failed: {exc}"}
+        if zygote.compile_error is not None:
+            return blank_result(report={"compile_error": zygote.compile_error})
+        result = TestRun(sub, zygote, self.spared()).execute(input_path)
+        if result.pop("zygote_gone", False):
+            self.stop_zygote()
+            reap()
+        # Nothing a test left running sees the next test.
+        kill_candidate_processes(spare=self.spared())
         return result
 
-    def execute(self, sub: Submission) -> dict[str, Any]:
+
+def reap() -> None:
+    """Collects every ended child (zygotes), so none lingers as a zombie."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def blank_result(**fields: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "stdout": "",
+        "stdout_truncated": False,
+        "stderr_tail": "",
+        "exit_code": None,
+        "signal": None,
+        "cpu_ms": 0.0,
+        "wall_ms": 0.0,
+        "peak_memory_kb": 0,
+        "timed_out": False,
+        "oom_killed": False,
+        "report": None,
+    }
+    result.update(fields)
+    return result
+
+
+class TestRun:
+    """One test: a worker forked by the zygote, watched until it ends or a limit ends it."""
+
+    def __init__(self, sub: Submission, zygote: Zygote, spared: set[int]) -> None:
+        self.sub = sub
+        self.zygote = zygote
+        self.spared = spared
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+        self.report = bytearray()
+        self.truncated = False
+        self.timed_out = False
+        self.out_fd = self.err_fd = -1
+
+    def execute(self, input_path: str) -> dict[str, Any]:
+        sub = self.sub
         nonce = secrets.token_hex(16)
         result_r, result_w = os.pipe()
         nonce_r, nonce_w = os.pipe()
@@ -172,162 +315,107 @@ class Supervisor:
         os.close(nonce_w)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        stdin_fd = os.open(os.path.join(protocol.CODE_DIR, "input"), os.O_RDONLY)
-        cpu_limit = max(1, int(sub.time_s + 1.0))
+        self.out_fd, self.err_fd = out_r, err_r
+        stdin_fd = os.open(input_path, os.O_RDONLY)
+        theirs = [stdin_fd, out_w, err_w, result_w, nonce_r]
         oom_before = oom_kills()
         started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child's side
-            try:
-                os.setsid()
-                for fd, target in ((stdin_fd, 0), (out_w, 1), (err_w, 2), (result_w, 3), (nonce_r, 4)):
-                    os.dup2(fd, target)
-                os.closerange(5, 65536)
-                with open("/proc/self/oom_score_adj", "w") as f:
-                    f.write("1000")  # the OOM killer takes the candidate, never the supervisor
-                resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 1))
-                stack = min(sub.memory_kb * 1024, 1 << 30)
-                resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
-                resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-                resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-                os.setgroups([])
-                os.setgid(protocol.CANDIDATE_GID)
-                os.setuid(protocol.CANDIDATE_UID)
-                os.chdir(protocol.WORK_DIR)
-                os.execve(
-                    sys.executable,
-                    [sys.executable, "-B", CHILD, sub.kind, sub.entry_point or "-", sub.prelude],
-                    CHILD_ENV,
-                )
-            finally:
-                os._exit(127)
-        for fd in (stdin_fd, out_w, err_w, result_w, nonce_r):
-            os.close(fd)
-        return self.collect(sub, pid, started, out_r, err_r, result_r, nonce, oom_before)
+        try:
+            pid = self.zygote.fork(theirs, cpu_limit=max(1, int(sub.time_s + 1.0)),
+                                   stack=min(sub.memory_kb * 1024, 1 << 30))  # fmt: skip
+        except ZygoteGone as exc:
+            return blank_result(error=f"zygote failed: {exc}", zygote_gone=True)
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        exit_report = self.watch(pid, started, out_r, err_r, result_r)
+        wall = time.monotonic() - started
+        if exit_report is None:  # the candidate killed its zygote: the exit is unknowable
+            status, cpu, maxrss, gone = None, cpu_seconds(pid), 0, True
+        else:
+            status = int(exit_report["status"])
+            cpu = float(exit_report["utime"]) + float(exit_report["stime"])
+            maxrss, gone = int(exit_report["maxrss"]), False
+        if cpu > sub.time_s:
+            self.timed_out = True
+        return {
+            "stdout": base64.b64encode(bytes(self.stdout[: sub.output_bytes])).decode(),
+            "stdout_truncated": self.truncated or len(self.stdout) > sub.output_bytes,
+            "stderr_tail": bytes(self.stderr[-STDERR_KEEP:]).decode("utf-8", "replace"),
+            "exit_code": os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None,
+            "cpu_ms": cpu * 1000.0,
+            "wall_ms": wall * 1000.0,
+            "peak_memory_kb": maxrss,
+            "timed_out": self.timed_out,
+            "oom_killed": oom_kills() > oom_before,
+            "report": parse_report(bytes(self.report), nonce),
+            "zygote_gone": gone,
+        }
 
-    def collect(
-        self,
-        sub: Submission,
-        pid: int,
-        started: float,
-        out_r: int,
-        err_r: int,
-        result_r: int,
-        nonce: str,
-        oom_before: int,
-    ) -> dict[str, Any]:
-        stdout = bytearray()
-        stderr = bytearray()
-        report = bytearray()
-        truncated = False
-        timed_out = False
-        status: int | None = None
-        usage = None
+    def watch(self, pid: int, started: float, out_r: int, err_r: int, result_r: int) -> dict[str, Any] | None:
+        """Collects output until the zygote reports the worker's exit; None if the zygote died."""
+        sub = self.sub
+        control = self.zygote.channel.sock
         sel = selectors.DefaultSelector()
         for fd in (out_r, err_r, result_r):
             os.set_blocking(fd, False)
             sel.register(fd, selectors.EVENT_READ)
-        pidfd = open_pidfd(pid)
-        if pidfd is not None:
-            sel.register(pidfd, selectors.EVENT_READ)
+        sel.register(control, selectors.EVENT_READ)
         deadline = started + sub.wall_s
-        open_fds = {out_r, err_r, result_r}
-        while status is None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or cpu_seconds(pid) > sub.time_s:
-                # The wall-clock backstop, or the CPU limit to the tick (RLIMIT_CPU is whole
-                # seconds and stays as the last resort).
-                timed_out = True
-                kill_candidate_processes()
-                _, status, usage = os.wait4(pid, 0)
-                break
-            remaining = min(remaining, CPU_POLL_S)
-            if pidfd is None:  # no pidfd (old kernel, some gVisor builds): poll for the exit
-                waited, wait_status, wait_usage = os.wait4(pid, os.WNOHANG)
-                if waited:
-                    status, usage = wait_status, wait_usage
-                    break
-                remaining = min(remaining, 0.005)
-            for key, _ in sel.select(timeout=remaining):
-                fd = int(key.fd)
-                if fd == pidfd:
-                    _, status, usage = os.wait4(pid, 0)
-                    continue
-                chunk = read_some(fd)
-                if chunk is None:
-                    continue
-                if not chunk:
-                    sel.unregister(fd)
-                    open_fds.discard(fd)
-                elif fd == out_r:
-                    stdout += chunk
-                    if len(stdout) > sub.output_bytes:
-                        truncated = True
-                        kill_candidate_processes()
-                elif fd == err_r:
-                    stderr += chunk
-                    del stderr[: max(0, len(stderr) - STDERR_KEEP)]
-                elif len(report) < REPORT_LIMIT:
-                    report += chunk
-        wall = time.monotonic() - started
-        # The process has ended; take what its pipes still hold (a daemon it left keeps them
-        # open, so read only what is there now).
-        for fd in list(open_fds):
-            while (chunk := read_some(fd)) and len(stdout) <= sub.output_bytes:
-                if fd == out_r:
-                    stdout += chunk
-                elif fd == err_r:
-                    stderr += chunk
-                else:
-                    report += chunk
-        sel.close()
-        for fd in (out_r, err_r, result_r) if pidfd is None else (out_r, err_r, result_r, pidfd):
-            os.close(fd)
-        if len(stdout) > sub.output_bytes:
-            truncated = True
-            del stdout[sub.output_bytes :]
-        if usage is None or status is None:  # pragma: no cover - the loop only ends with both
-            raise RuntimeError("candidate process was not reaped")
-        cpu = usage.ru_utime + usage.ru_stime
-        if cpu > sub.time_s:
-            timed_out = True
-        return {
-            "stdout": base64.b64encode(bytes(stdout)).decode(),
-            "stdout_truncated": truncated,
-            "stderr_tail": bytes(stderr[-STDERR_KEEP:]).decode("utf-8", "replace"),
-            "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            "cpu_ms": cpu * 1000.0,
-            "wall_ms": wall * 1000.0,
-            "peak_memory_kb": usage.ru_maxrss,
-            "timed_out": timed_out,
-            "oom_killed": oom_kills() > oom_before,
-            "report": parse_report(bytes(report), nonce),
-        }
+        exit_report: dict[str, Any] | None = None
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if not self.timed_out and (remaining <= 0 or cpu_seconds(pid) > sub.time_s):
+                    # The wall-clock backstop, or the CPU limit to the tick (RLIMIT_CPU is whole
+                    # seconds and stays as the last resort).
+                    self.timed_out = True
+                    kill_candidate_processes(spare=self.spared)
+                for key, _ in sel.select(timeout=max(0.0, min(remaining, CPU_POLL_S))):
+                    if key.fileobj is control:
+                        try:
+                            message = self.zygote.channel.receive(timeout=5.0)
+                        except ZygoteGone:
+                            return None
+                        if "status" in message:
+                            exit_report = message
+                        continue
+                    self.take(int(key.fd), sel)
+                if exit_report is not None:
+                    return exit_report
+        finally:
+            # The worker has ended; take what its pipes still hold (a daemon it left may keep
+            # them open, so read only what is there now).
+            for fd in (out_r, err_r, result_r):
+                while self.take(fd, None):
+                    pass
+            sel.close()
+            for fd in (out_r, err_r, result_r):
+                os.close(fd)
 
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a live process (all its threads), from /proc."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            fields = f.read().rsplit(b")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def open_pidfd(pid: int) -> int | None:
-    try:
-        return os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        return None
-
-
-def read_some(fd: int) -> bytes | None:
-    try:
-        return os.read(fd, 1 << 20)
-    except BlockingIOError:
-        return None
+    def take(self, fd: int, sel: selectors.BaseSelector | None) -> bool:
+        """Reads what one pipe holds now; False when it had nothing or is closed."""
+        try:
+            chunk = os.read(fd, 1 << 20)
+        except (BlockingIOError, OSError):
+            return False
+        if not chunk:
+            if sel is not None:
+                sel.unregister(fd)
+            return False
+        if fd == self.out_fd:
+            self.stdout += chunk
+            if len(self.stdout) > self.sub.output_bytes and not self.truncated:
+                self.truncated = True
+                kill_candidate_processes(spare=self.spared)
+            return len(self.stdout) <= self.sub.output_bytes
+        if fd == self.err_fd:
+            self.stderr += chunk
+            del self.stderr[: max(0, len(self.stderr) - STDERR_KEEP)]
+        elif len(self.report) < REPORT_LIMIT:
+            self.report += chunk
+        return True
 
 
 def parse_report(data: bytes, nonce: str) -> dict[str, Any] | None:
@@ -344,19 +432,19 @@ def parse_report(data: bytes, nonce: str) -> dict[str, Any] | None:
 
 def main() -> None:
     os.umask(0o022)
-    stdin = sys.stdin.buffer
     supervisor = Supervisor(sys.stdout.buffer)
+    supervisor.root_zygote()  # warm before the first job
     supervisor.send(
         {"type": "hello", "protocol": protocol.PROTOCOL_VERSION, "python": platform.python_version()}
     )
-    for line in stdin:
+    for line in sys.stdin.buffer:
         try:
             message = protocol.decode(line)
         except ValueError as exc:
             supervisor.send({"type": "error", "message": f"bad message: {exc}"})
             continue
         supervisor.handle(message)
-    kill_candidate_processes()
+    supervisor.reset()
 
 
 if __name__ == "__main__":

@@ -56,8 +56,13 @@ class DockerSettings:
 
 
 def run_args(settings: DockerSettings, program: Program, name: str) -> list[str]:
-    """The `docker run` command line of one sandbox container."""
-    memory_mb = program.limits.memory_mb + settings.memory_headroom_mb
+    """The `docker run` command line of a sandbox container for one program."""
+    return container_args(settings, program.limits.memory_mb, name)
+
+
+def container_args(settings: DockerSettings, memory_limit_mb: int, name: str) -> list[str]:
+    """The `docker run` command line of a sandbox container for programs of up to this memory."""
+    memory_mb = memory_limit_mb + settings.memory_headroom_mb
     tmpfs = "rw,nosuid,nodev,noexec"
     return [
         settings.docker_cli, "run", "-i", "--rm", "--init",
@@ -73,7 +78,7 @@ def run_args(settings: DockerSettings, program: Program, name: str) -> list[str]
         "--tmpfs", f"{protocol.WORK_DIR}:{tmpfs},size={settings.tmpfs_mb}m,mode=1777",
         "--tmpfs", f"/var/tmp:{tmpfs},size=1m,mode=1777",
         "--tmpfs", f"/dev/shm:{tmpfs},size={settings.tmpfs_mb}m,mode=1777",
-        "--tmpfs", f"{protocol.CODE_DIR}:rw,nosuid,nodev,noexec,size={program.limits.memory_mb}m,mode=755",
+        "--tmpfs", f"{protocol.CODE_DIR}:rw,nosuid,nodev,noexec,size={memory_limit_mb}m,mode=755",
         "--cap-drop", "ALL", "--cap-add", "SETUID", "--cap-add", "SETGID",
         "--security-opt", "no-new-privileges",
         "--ulimit", "nofile=1024:1024",
@@ -83,12 +88,21 @@ def run_args(settings: DockerSettings, program: Program, name: str) -> list[str]
 
 
 class ContainerSession:
-    """A running container with a program loaded; runs its tests one at a time."""
+    """A running sandbox container; runs one loaded program's tests one at a time."""
 
-    def __init__(self, process: asyncio.subprocess.Process, name: str, wall_s: float) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, name: str, memory_limit_mb: int) -> None:
         self._process = process
         self.name = name
-        self._wall_s = wall_s
+        self.memory_limit_mb = memory_limit_mb
+        self._wall_s = 0.0
+        self.uses = 0
+        self.anomaly = ""
+        """Why this container must not be reused (an OOM kill, a kill at a limit), or ""."""
+        self.stderr_task: asyncio.Task[str] | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._process.returncode is None
 
     async def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         stdin, stdout = self._process.stdin, self._process.stdout
@@ -112,7 +126,13 @@ class ContainerSession:
             raise SandboxFailureError(f"sandbox {self.name}: {reply.get('message')}")
         return reply
 
+    async def reset(self) -> bool:
+        """Kills every candidate process and wipes every writable place; True when clean."""
+        reply = await self.request({"type": "reset"}, timeout=30.0)
+        return reply.get("type") == "reset_done" and bool(reply.get("clean"))
+
     async def load(self, program: Program, wall_s: float) -> None:
+        self._wall_s = wall_s
         limits = program.limits
         await self.request(
             {
@@ -135,10 +155,12 @@ class ContainerSession:
         reply = await self.request(
             {"type": "test", "index": index, "input": test_input}, timeout=self._wall_s + 30.0
         )
+        if "error" in reply:
+            raise SandboxFailureError(f"sandbox {self.name}: {reply['error']}")
         if reply.get("type") != "result" or reply.get("index") != index:
             raise SandboxFailureError(f"sandbox {self.name}: unexpected reply {reply.get('type')!r}")
         try:
-            return TestRun(
+            run = TestRun(
                 stdout=base64.b64decode(reply["stdout"]),
                 stdout_truncated=bool(reply["stdout_truncated"]),
                 stderr_tail=str(reply["stderr_tail"]),
@@ -153,10 +175,16 @@ class ContainerSession:
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise SandboxFailureError(f"sandbox {self.name}: malformed result") from exc
+        if run.oom_killed:
+            self.anomaly = "oom kill"
+        elif run.timed_out:
+            self.anomaly = "killed at a limit"
+        return run
 
 
 class DockerSandbox:
-    """Starts one container per session (the warm pool reuses them; see issue 4)."""
+    """Talks to the engine; as a Sandbox, starts one container per session (see pool.py for the
+    warm pool that reuses them)."""
 
     def __init__(self, settings: DockerSettings) -> None:
         self.settings = settings
@@ -197,13 +225,15 @@ class DockerSandbox:
             await self._docker("rm", "-f", *ids, timeout=60.0)
         return len(ids)
 
-    @contextlib.asynccontextmanager
-    async def session(self, program: Program) -> AsyncIterator[ContainerSession]:
+    def wall_s(self, program: Program) -> float:
+        return program.limits.time_s * self.settings.wall_factor + self.settings.wall_extra_s
+
+    async def start_container(self, memory_limit_mb: int) -> ContainerSession:
+        """Starts a sandbox container and waits until its supervisor says hello."""
         name = f"grader-sbx-{uuid.uuid4().hex[:16]}"
-        wall_s = program.limits.time_s * self.settings.wall_factor + self.settings.wall_extra_s
         try:
             process = await asyncio.create_subprocess_exec(
-                *run_args(self.settings, program, name),
+                *container_args(self.settings, memory_limit_mb, name),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
@@ -211,15 +241,29 @@ class DockerSandbox:
             )
         except OSError as exc:
             raise SandboxUnavailableError(f"cannot start docker: {exc}") from exc
-        stderr_task = asyncio.create_task(_tail(process.stderr))
-        session = ContainerSession(process, name, wall_s)
+        container = ContainerSession(process, name, memory_limit_mb)
+        container.stderr_task = asyncio.create_task(_tail(process.stderr))
         try:
-            await self._handshake(process, stderr_task)
-            await session.load(program, wall_s)
-            yield session
+            await self._handshake(process, container.stderr_task)
+        except BaseException:
+            await self.stop_container(container)
+            raise
+        return container
+
+    async def stop_container(self, container: ContainerSession) -> None:
+        await self._stop(container._process, container.name)
+        if container.stderr_task is not None:
+            container.stderr_task.cancel()
+
+    @contextlib.asynccontextmanager
+    async def session(self, program: Program) -> AsyncIterator[ContainerSession]:
+        """A fresh container for this one program, removed afterwards."""
+        container = await self.start_container(program.limits.memory_mb)
+        try:
+            await container.load(program, self.wall_s(program))
+            yield container
         finally:
-            await self._stop(process, name)
-            stderr_task.cancel()
+            await self.stop_container(container)
 
     async def _handshake(self, process: asyncio.subprocess.Process, stderr: asyncio.Task[str]) -> None:
         if process.stdout is None:  # pragma: no cover - always piped in session()

@@ -18,6 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from grader.bank.build import build_bank
 from grader.sandbox.docker import DockerSettings
+from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 from tests.integration.conftest import (
@@ -62,8 +63,10 @@ def small_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class TestEngineAway:
     """An engine that stops answering gives UNAVAILABLE and NOT_SERVING; both recover with it."""
 
-    @pytest.fixture
-    def flaky(self, small_bank: Path, tmp_path: Path) -> Iterator[tuple[RunningServer, Path]]:
+    @pytest.fixture(params=["fresh-containers", "warm-pool"])
+    def flaky(
+        self, small_bank: Path, tmp_path: Path, request: pytest.FixtureRequest
+    ) -> Iterator[tuple[RunningServer, Path]]:
         require_docker()
         flag = tmp_path / "engine-away"
         cli = tmp_path / "docker"
@@ -74,18 +77,27 @@ class TestEngineAway:
             'exec docker "$@"\n'
         )
         cli.chmod(0o755)
-        running = start_server(small_bank, DockerSettings(docker_cli=str(cli)), health_interval_s=0.5)
+        pool = PoolSettings(size=1) if request.param == "warm-pool" else None
+        running = start_server(
+            small_bank, DockerSettings(docker_cli=str(cli)), health_interval_s=0.5, pool=pool
+        )
         yield running, flag
         running.stop()
 
     def test_unavailable_then_back(self, flaky: tuple[RunningServer, Path]) -> None:
         server, flag = flaky
         assert health_status(server.channel) == health_pb2.HealthCheckResponse.SERVING
+        if server.server.pool is not None:
+            # A warm container still grades while the engine is away; once it is retired (a kill
+            # at the time limit retires it) no new one can start.
+            assert wait_for(lambda: server.server.pool is not None and server.server.pool.idle == 1)
+            flag.touch()
+            assert grade(server.stub, "it/slow", "while True: pass\n").verdict == pb.TIME_LIMIT_EXCEEDED
         flag.touch()
         with pytest.raises(grpc.RpcError) as info:
             grade(server.stub, "it/add", GOOD)
         assert info.value.code() == grpc.StatusCode.UNAVAILABLE  # type: ignore[attr-defined]
-        assert "docker engine" in info.value.details()  # type: ignore[attr-defined]
+        assert "docker engine does not answer" in info.value.details()  # type: ignore[attr-defined]
         assert wait_for(lambda: health_status(server.channel) == health_pb2.HealthCheckResponse.NOT_SERVING)
         # The server keeps answering what does not need the engine.
         assert server.stub.GetQuestion(pb.GetQuestionRequest(question_id="it/add")).id == "it/add"

@@ -1,0 +1,163 @@
+"""Acting on the candidate's processes and files from the supervisor (standard library only).
+
+The supervisor holds no CAP_KILL and no CAP_DAC_OVERRIDE, so it acts on the candidate's processes
+and files by forking a helper that becomes the candidate's uid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import shutil
+import signal
+from collections.abc import Callable, Collection
+
+from grader.runner import protocol
+
+OOM_FILES = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
+WRITABLE_PLACES = (protocol.WORK_DIR, "/dev/shm", "/var/tmp")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+IPC_RMID = 0
+SYSV_IPC = (("/proc/sysvipc/shm", "shmctl"), ("/proc/sysvipc/sem", "semctl"), ("/proc/sysvipc/msg", "msgctl"))
+
+
+def as_candidate(action: Callable[[], None]) -> None:
+    """Runs `action` in a forked process that has become the candidate's uid; waits for it."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(protocol.CANDIDATE_GID)
+            os.setuid(protocol.CANDIDATE_UID)
+            action()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _candidate_pids(spare: Collection[int]) -> list[int]:
+    """Live processes of the candidate's uid. Read from /proc/PID/status, which stays readable
+    for processes that are not dumpable (their /proc/PID itself is then owned by root)."""
+    me = os.getpid()
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me or int(name) in spare:
+            continue
+        try:
+            with open(f"/proc/{name}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        uid = fields.get("Uid", "").split()
+        if (
+            uid
+            and int(uid[0]) == protocol.CANDIDATE_UID
+            and not fields.get("State", "").strip().startswith("Z")
+        ):
+            pids.append(int(name))
+    return pids
+
+
+def _kill(spare: Collection[int]) -> None:
+    for _ in range(20):
+        victims = _candidate_pids(spare)
+        if not victims:
+            return
+        for sig in (signal.SIGSTOP, signal.SIGKILL):  # stopped first, so none forks meanwhile
+            for pid in victims:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, sig)
+
+
+def kill_candidate_processes(spare: Collection[int] = ()) -> None:
+    """Kills every process of the candidate's uid, except those in `spare` (the zygotes).
+
+    The supervisor can read every /proc/PID/status, so it forks a helper only when there is
+    something to kill."""
+    if _candidate_pids(spare):
+        as_candidate(lambda: _kill(spare))
+
+
+def _remove_ipc_objects() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    for path, call in SYSV_IPC:
+        try:
+            with open(path) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        remove = getattr(libc, call)
+        for row in rows:
+            ident = int(row.split()[1])
+            if call == "semctl":
+                remove(ident, 0, IPC_RMID)
+            else:
+                remove(ident, IPC_RMID, None)
+
+
+def _wipe() -> None:
+    for top in WRITABLE_PLACES:
+        try:
+            names = os.listdir(top)
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(top, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                for root, dirs, _ in os.walk(path):
+                    for d in dirs:  # a directory the candidate made unreadable
+                        with contextlib.suppress(OSError):
+                            os.chmod(os.path.join(root, d), 0o700)
+                with contextlib.suppress(OSError):
+                    os.chmod(path, 0o700)
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+    _remove_ipc_objects()
+
+
+def clean_up(spare: Collection[int] = ()) -> None:
+    """Kills the candidate's processes (but `spare`), empties every place it can write and removes
+    its SysV IPC objects, in one helper; no helper at all when there is nothing to do."""
+
+    def kill_and_wipe() -> None:
+        _kill(spare)
+        _wipe()
+
+    if _candidate_pids(spare) or leftovers():
+        as_candidate(kill_and_wipe)
+
+
+def leftovers() -> list[str]:
+    """What a wipe left behind (for the supervisor's own check after a reset)."""
+    found = [os.path.join(top, n) for top in WRITABLE_PLACES if os.path.isdir(top) for n in os.listdir(top)]
+    for path, _ in SYSV_IPC:
+        with contextlib.suppress(OSError), open(path) as f:
+            found += [f"{path}:{row.split()[1]}" for row in f.read().splitlines()[1:]]
+    return found
+
+
+def oom_kills() -> int:
+    """The memory cgroup's count of OOM kills (cgroup v1 or v2); 0 when unreadable."""
+    for path in OOM_FILES:
+        try:
+            with open(path) as f:
+                for line in f:
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill":
+                        return int(value)
+        except OSError:
+            continue
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (all its threads), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
