@@ -1,6 +1,6 @@
 """HumanEval's 164 canonical solutions graded through grader's gRPC API, end to end.
 
-    .venv/bin/python bench/humaneval_canonical.py [--repeat N] [--concurrency C]
+    .venv/bin/python bench/humaneval_canonical.py [--repeat N]
 
 Builds a bank from ../shared/datasets/humaneval/HumanEval.jsonl, starts a server on a loopback
 port, grades prompt + canonical_solution for every task (N times), and prints the accepted count,
@@ -24,7 +24,7 @@ from grader.evaluate import Sample, evaluate
 DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "humaneval" / "HumanEval.jsonl"
 
 
-async def run(repeat: int, concurrency: int) -> None:
+async def run(repeat: int) -> None:
     rows = [json.loads(line) for line in DATASET.read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         bank = Path(tmp) / "bank.db"
@@ -37,7 +37,7 @@ async def run(repeat: int, concurrency: int) -> None:
                 for i, r in enumerate(rows * repeat)
             ]
             started = time.monotonic()
-            results = await evaluate(f"127.0.0.1:{port}", samples, concurrency=concurrency, progress=False)
+            results = await evaluate(f"127.0.0.1:{port}", samples, progress=False)
             elapsed = time.monotonic() - started
         finally:
             await server.stop()
@@ -55,9 +55,8 @@ async def run(repeat: int, concurrency: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
-    asyncio.run(run(args.repeat, args.concurrency))
+    asyncio.run(run(args.repeat))
 
 
 if __name__ == "__main__":

@@ -155,7 +155,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         evaluate(
             args.server,
             samples,
-            concurrency=args.concurrency,
+            batch_size=args.batch_size,
             timeout_s=args.timeout_s,
             progress=not args.no_progress,
             stop_on_first_failure=args.stop_on_first_failure,
@@ -175,7 +175,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     logs.configure(args.log_level)
     with tempfile.TemporaryDirectory(prefix="grader-demo-") as tmp:
         settings = _server_settings(args, Path(tmp) / "demo.db", "127.0.0.1", 0)
-        return asyncio.run(run_demo(settings, concurrency=args.concurrency))
+        return asyncio.run(run_demo(settings))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,14 +201,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--server", default=_env("SERVER", "127.0.0.1:50051"))
     ev.add_argument("samples")
     ev.add_argument("--out", help="write one result line per sample here")
-    ev.add_argument("--concurrency", type=int, default=int(_env("EVAL_CONCURRENCY", "4")))
-    ev.add_argument("--timeout-s", type=float, default=600.0, help="deadline of one Grade call")
+    ev.add_argument(
+        "--batch-size",
+        type=int,
+        default=int(_env("EVAL_BATCH_SIZE", "500")),
+        help="samples per GradeBatch call",
+    )
+    ev.add_argument("--timeout-s", type=float, default=3600.0, help="deadline of one GradeBatch call")
     ev.add_argument("--stop-on-first-failure", action="store_true")
     ev.add_argument("--no-progress", action="store_true")
     ev.set_defaults(func=cmd_eval)
 
     demo = sub.add_parser("demo", help="grade the built-in demo samples on the built-in demo bank")
-    demo.add_argument("--concurrency", type=int, default=2)
     _add_sandbox_flags(demo)
     demo.set_defaults(func=cmd_demo)
     return parser

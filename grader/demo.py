@@ -42,7 +42,7 @@ def print_table(results: list[SampleResult]) -> int:
     return mismatches
 
 
-async def run_demo(settings: ServerSettings, concurrency: int = 2) -> int:
+async def run_demo(settings: ServerSettings) -> int:
     report = build_bank(settings.bank, [demo_path("questions.jsonl")])
     print(f"demo bank: {report.total_questions} questions", file=sys.stderr)
     server = GraderServer(settings)
@@ -50,7 +50,7 @@ async def run_demo(settings: ServerSettings, concurrency: int = 2) -> int:
     try:
         samples = read_samples(demo_path("samples.jsonl"))
         started = time.monotonic()
-        results = await evaluate(f"127.0.0.1:{port}", samples, concurrency=concurrency)
+        results = await evaluate(f"127.0.0.1:{port}", samples)
         elapsed = time.monotonic() - started
     finally:
         await server.stop()

@@ -97,81 +97,114 @@ class SampleResult:
         return row
 
 
-class Evaluator:
-    def __init__(
-        self,
-        stub: pb_grpc.GraderStub,
-        concurrency: int,
-        timeout_s: float,
-        stop_on_first_failure: bool = False,
-    ) -> None:
-        self.stub = stub
-        self.limit = asyncio.Semaphore(concurrency)
-        self.timeout_s = timeout_s
-        self.stop_on_first_failure = stop_on_first_failure
-        self._prompts: dict[str, asyncio.Task[str]] = {}
+RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED)
 
-    async def _prompt(self, question_id: str) -> str:
-        if question_id not in self._prompts:
 
-            async def fetch() -> str:
-                q = await self.stub.GetQuestion(pb.GetQuestionRequest(question_id=question_id), timeout=30)
-                return str(q.prompt)
+async def _programs(stub: pb_grpc.GraderStub, samples: Sequence[Sample]) -> dict[str, str | grpc.StatusCode]:
+    """The prompt of every question that completions need (HumanEval samples grade prompt +
+    completion), or the status GetQuestion gave for it."""
+    needed = sorted({s.question_id for s in samples if s.code is None})
+    limit = asyncio.Semaphore(8)
 
-            self._prompts[question_id] = asyncio.ensure_future(fetch())
-        return await self._prompts[question_id]
-
-    async def grade(self, sample: Sample) -> SampleResult:
-        async with self.limit:
-            request_id = uuid.uuid4().hex
+    async def fetch(qid: str) -> str | grpc.StatusCode:
+        async with limit:
             try:
-                code = sample.code
-                if code is None:  # HumanEval samples: the program is prompt + completion
-                    code = await self._prompt(sample.question_id) + (sample.completion or "")
-                response = await self.stub.Grade(
-                    pb.GradeRequest(
-                        question_id=sample.question_id,
-                        code=code,
-                        request_id=request_id,
-                        stop_on_first_failure=self.stop_on_first_failure,
-                    ),
-                    timeout=self.timeout_s,
-                )
+                question = await stub.GetQuestion(pb.GetQuestionRequest(question_id=qid), timeout=60)
             except grpc.aio.AioRpcError as exc:
-                return SampleResult(
-                    sample, f"ERROR_{exc.code().name}", error=str(exc.details()), request_id=request_id
-                )
-            return SampleResult(
-                sample,
-                pb.Verdict.Name(response.verdict),
-                response.tests_passed,
-                response.tests_total,
-                request_id=response.request_id,
-                tests=[pb.Verdict.Name(t.verdict) for t in response.tests],
-            )
+                return exc.code()
+            return str(question.prompt)
+
+    return dict(zip(needed, await asyncio.gather(*(fetch(q) for q in needed)), strict=True))
+
+
+async def _grade_chunk(
+    stub: pb_grpc.GraderStub,
+    requests: dict[int, pb.GradeRequest],
+    results: dict[int, SampleResult],
+    samples: Sequence[Sample],
+    timeout_s: float,
+    on_result: Any,
+) -> None:
+    """Grades the requests (by sample index) in GradeBatch calls, retrying what is left after an
+    UNAVAILABLE or RESOURCE_EXHAUSTED with backoff."""
+    pending = dict(requests)
+    for attempt in range(5):
+        order = sorted(pending)
+        call = stub.GradeBatch(
+            pb.GradeBatchRequest(submissions=[pending[i] for i in order]), timeout=timeout_s
+        )
+        try:
+            async for message in call:
+                if message.HasField("summary"):
+                    continue
+                index = order[message.index]
+                sample = samples[index]
+                if message.HasField("error"):
+                    code = grpc.StatusCode(
+                        next(c for c in grpc.StatusCode if c.value[0] == message.error.code)
+                    )
+                    result = SampleResult(sample, f"ERROR_{code.name}", error=message.error.message)
+                else:
+                    r = message.result
+                    result = SampleResult(sample, pb.Verdict.Name(r.verdict), r.tests_passed, r.tests_total,
+                                          request_id=r.request_id,
+                                          tests=[pb.Verdict.Name(t.verdict) for t in r.tests])  # fmt: skip
+                results[index] = result
+                del pending[index]
+                on_result(result)
+            return
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() not in RETRYABLE or attempt == 4:
+                for index in list(pending):
+                    results[index] = SampleResult(
+                        samples[index], f"ERROR_{exc.code().name}", error=str(exc.details())
+                    )
+                    on_result(results[index])
+                return
+            await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
 
 
 async def evaluate(
     server: str,
     samples: Sequence[Sample],
     *,
-    concurrency: int = 4,
-    timeout_s: float = 600.0,
+    batch_size: int = 500,
+    timeout_s: float = 3600.0,
     progress: bool = True,
     stop_on_first_failure: bool = False,
 ) -> list[SampleResult]:
-    """Grades every sample; results come back in the samples' order."""
-    async with grpc.aio.insecure_channel(server) as channel:
+    """Grades every sample through GradeBatch; results come back in the samples' order."""
+    async with grpc.aio.insecure_channel(
+        server, options=[("grpc.max_send_message_length", 256 << 20)]
+    ) as channel:
         stub = pb_grpc.GraderStub(channel)  # type: ignore[no-untyped-call]
-        evaluator = Evaluator(stub, concurrency, timeout_s, stop_on_first_failure)
-        tasks = [asyncio.ensure_future(evaluator.grade(s)) for s in samples]
-        bar = tqdm(total=len(tasks), desc="grading", unit="sample", disable=not progress, file=sys.stderr)
-        for task in asyncio.as_completed(tasks):
-            result = await task
+        prompts = await _programs(stub, samples)
+        results: dict[int, SampleResult] = {}
+        requests: dict[int, pb.GradeRequest] = {}
+        for index, sample in enumerate(samples):
+            code = sample.code
+            if code is None:
+                prompt = prompts[sample.question_id]
+                if isinstance(prompt, grpc.StatusCode):
+                    results[index] = SampleResult(sample, f"ERROR_{prompt.name}", error="GetQuestion failed")
+                    continue
+                code = prompt + (sample.completion or "")
+            requests[index] = pb.GradeRequest(question_id=sample.question_id, code=code,
+                                              request_id=uuid.uuid4().hex,
+                                              stop_on_first_failure=stop_on_first_failure)  # fmt: skip
+        bar = tqdm(total=len(samples), initial=len(results), desc="grading", unit="sample",
+                   disable=not progress, file=sys.stderr)  # fmt: skip
+
+        def on_result(result: SampleResult) -> None:
             bar.update(1)
             bar.set_postfix(last=result.verdict[:12], refresh=False)
+
+        order = sorted(requests)
+        for start in range(0, len(order), batch_size):
+            chunk = {i: requests[i] for i in order[start : start + batch_size]}
+            await _grade_chunk(stub, chunk, results, samples, timeout_s, on_result)
         bar.close()
-        return [t.result() for t in tasks]
+        return [results[i] for i in range(len(samples))]
 
 
 def summarize(results: Sequence[SampleResult], out: TextIO) -> dict[str, float]:

@@ -52,6 +52,7 @@ class Admission:
     """At most `slots` submissions run at once and at most `queue` wait; beyond that, refuse."""
 
     def __init__(self, slots: int, queue: int) -> None:
+        self.capacity = slots
         self.slots = asyncio.Semaphore(slots)
         self.queue_limit = queue
         self.waiting = 0

@@ -36,6 +36,8 @@ class ServerSettings:
     health_interval_s: float = 5.0
     max_concurrent: int = 0
     """Submissions graded at once (each in its own sandbox); 0: the pool's size."""
+    max_batch: int = 10000
+    """Submissions one GradeBatch call may carry."""
     max_queued: int = 256
     """Submissions waiting for a sandbox before new ones get RESOURCE_EXHAUSTED."""
     docker: DockerSettings = field(default_factory=DockerSettings)
@@ -61,8 +63,9 @@ class GraderServer:
             or (settings.pool.size if settings.pool is not None else os.cpu_count() or 2),
             max_queued=settings.max_queued,
         )
-        # Room for a request just over the code limit, so it reaches our own clear error.
-        message_limit = 4 * settings.max_code_bytes + (1 << 20)
+        # Room for batches, and for a request just over the code limit, so that it reaches our own
+        # clear error.
+        message_limit = max(4 * settings.max_code_bytes + (1 << 20), 256 << 20)
         self.server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", message_limit),
@@ -71,7 +74,7 @@ class GraderServer:
             ]
         )
         grader_pb2_grpc.add_GraderServicer_to_server(  # type: ignore[no-untyped-call]
-            GraderServicer(self.grading, self.bank, self.health), self.server
+            GraderServicer(self.grading, self.bank, self.health, settings.max_batch), self.server
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health.servicer, self.server)
         reflection.enable_server_reflection(

@@ -6,12 +6,14 @@ import asyncio
 import datetime
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
 import structlog
 
 from grader.api import convert
+from grader.api.batch import batch_problem, grade_batch
 from grader.api.errors import rpc_errors
 from grader.api.health import HealthReporter
 from grader.bank.store import BankStore
@@ -27,18 +29,24 @@ DEFAULT_PAGE_SIZE = 100
 
 
 class GraderServicer(pb_grpc.GraderServicer):
-    def __init__(self, grading: GradingService, bank: BankStore, health: HealthReporter) -> None:
+    def __init__(
+        self, grading: GradingService, bank: BankStore, health: HealthReporter, max_batch: int = 10000
+    ) -> None:
         self.grading = grading
         self.bank = bank
         self.health = health
+        self.max_batch = max_batch
 
     @rpc_errors
     async def Grade(
         self, request: pb.GradeRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GradeResponse:
+        return await self.grade_one(request, "Grade")
+
+    async def grade_one(self, request: pb.GradeRequest, rpc: str) -> pb.GradeResponse:
         request_id = request.request_id or uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(
-            request_id=request_id, rpc="Grade", question_id=request.question_id
+            request_id=request_id, rpc=rpc, question_id=request.question_id
         )
         started = time.monotonic()
         submission = Submission(
@@ -60,6 +68,17 @@ class GraderServicer(pb_grpc.GraderServicer):
             ms=round((time.monotonic() - started) * 1000, 1),
         )
         return convert.grade_response(request.question_id, request_id, result)
+
+    async def GradeBatch(
+        self, request: pb.GradeBatchRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[pb.GradeBatchResponse]:
+        structlog.contextvars.bind_contextvars(rpc="GradeBatch", batch_size=len(request.submissions))
+        problem = batch_problem(request, self.max_batch)
+        if problem:
+            log.info("rpc_rejected", status="INVALID_ARGUMENT", reason=problem)
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
+        async for message in grade_batch(self, request):
+            yield message
 
     @rpc_errors
     async def ListQuestions(

@@ -82,6 +82,68 @@ class TestResult(_message.Message):
     detail: str
     def __init__(self, index: _Optional[int] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., public: _Optional[bool] = ..., wall_time_ms: _Optional[float] = ..., cpu_time_ms: _Optional[float] = ..., peak_memory_kb: _Optional[int] = ..., detail: _Optional[str] = ...) -> None: ...
 
+class GradeBatchRequest(_message.Message):
+    __slots__ = ("submissions", "ks")
+    SUBMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    KS_FIELD_NUMBER: _ClassVar[int]
+    submissions: _containers.RepeatedCompositeFieldContainer[GradeRequest]
+    ks: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, submissions: _Optional[_Iterable[_Union[GradeRequest, _Mapping]]] = ..., ks: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class GradeBatchResponse(_message.Message):
+    __slots__ = ("index", "result", "error", "summary")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    result: GradeResponse
+    error: BatchError
+    summary: BatchSummary
+    def __init__(self, index: _Optional[int] = ..., result: _Optional[_Union[GradeResponse, _Mapping]] = ..., error: _Optional[_Union[BatchError, _Mapping]] = ..., summary: _Optional[_Union[BatchSummary, _Mapping]] = ...) -> None: ...
+
+class BatchError(_message.Message):
+    __slots__ = ("code", "message")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+
+class BatchSummary(_message.Message):
+    __slots__ = ("graded", "errors", "accepted", "questions", "overall")
+    GRADED_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    QUESTIONS_FIELD_NUMBER: _ClassVar[int]
+    OVERALL_FIELD_NUMBER: _ClassVar[int]
+    graded: int
+    errors: int
+    accepted: int
+    questions: _containers.RepeatedCompositeFieldContainer[QuestionPassAtK]
+    overall: _containers.RepeatedCompositeFieldContainer[PassAtK]
+    def __init__(self, graded: _Optional[int] = ..., errors: _Optional[int] = ..., accepted: _Optional[int] = ..., questions: _Optional[_Iterable[_Union[QuestionPassAtK, _Mapping]]] = ..., overall: _Optional[_Iterable[_Union[PassAtK, _Mapping]]] = ...) -> None: ...
+
+class QuestionPassAtK(_message.Message):
+    __slots__ = ("question_id", "samples", "correct", "pass_at_k")
+    QUESTION_ID_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    CORRECT_FIELD_NUMBER: _ClassVar[int]
+    PASS_AT_K_FIELD_NUMBER: _ClassVar[int]
+    question_id: str
+    samples: int
+    correct: int
+    pass_at_k: _containers.RepeatedCompositeFieldContainer[PassAtK]
+    def __init__(self, question_id: _Optional[str] = ..., samples: _Optional[int] = ..., correct: _Optional[int] = ..., pass_at_k: _Optional[_Iterable[_Union[PassAtK, _Mapping]]] = ...) -> None: ...
+
+class PassAtK(_message.Message):
+    __slots__ = ("k", "value")
+    K_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    k: int
+    value: float
+    def __init__(self, k: _Optional[int] = ..., value: _Optional[float] = ...) -> None: ...
+
 class ListQuestionsRequest(_message.Message):
     __slots__ = ("release_date_start", "release_date_end", "page_size", "page_token")
     RELEASE_DATE_START_FIELD_NUMBER: _ClassVar[int]

@@ -49,6 +49,11 @@ class GraderStub:
                 request_serializer=grader_dot_v1_dot_grader__pb2.GetQuestionRequest.SerializeToString,
                 response_deserializer=grader_dot_v1_dot_grader__pb2.Question.FromString,
                 _registered_method=True)
+        self.GradeBatch = channel.unary_stream(
+                '/grader.v1.Grader/GradeBatch',
+                request_serializer=grader_dot_v1_dot_grader__pb2.GradeBatchRequest.SerializeToString,
+                response_deserializer=grader_dot_v1_dot_grader__pb2.GradeBatchResponse.FromString,
+                _registered_method=True)
 
 
 class GraderServicer:
@@ -75,6 +80,14 @@ class GraderServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GradeBatch(self, request, context):
+        """Grades many submissions; each result is streamed as soon as it is ready (in any order, with
+        its index in the request), then one summary with pass@k per question.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GraderServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -92,6 +105,11 @@ def add_GraderServicer_to_server(servicer, server):
                     servicer.GetQuestion,
                     request_deserializer=grader_dot_v1_dot_grader__pb2.GetQuestionRequest.FromString,
                     response_serializer=grader_dot_v1_dot_grader__pb2.Question.SerializeToString,
+            ),
+            'GradeBatch': grpc.unary_stream_rpc_method_handler(
+                    servicer.GradeBatch,
+                    request_deserializer=grader_dot_v1_dot_grader__pb2.GradeBatchRequest.FromString,
+                    response_serializer=grader_dot_v1_dot_grader__pb2.GradeBatchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -175,6 +193,33 @@ class Grader:
             '/grader.v1.Grader/GetQuestion',
             grader_dot_v1_dot_grader__pb2.GetQuestionRequest.SerializeToString,
             grader_dot_v1_dot_grader__pb2.Question.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GradeBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/grader.v1.Grader/GradeBatch',
+            grader_dot_v1_dot_grader__pb2.GradeBatchRequest.SerializeToString,
+            grader_dot_v1_dot_grader__pb2.GradeBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,114 @@
+"""GradeBatch: many submissions in one call, results streamed as they finish, then pass@k."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import grpc
+import structlog
+
+from grader.api.errors import status_of
+from grader.grading import OverloadedError
+from grader.judge.passk import ks_allowed, pass_at_k
+from grader.v1 import grader_pb2 as pb
+
+if TYPE_CHECKING:
+    from grader.api.servicer import GraderServicer
+
+log = structlog.get_logger(__name__)
+
+
+def batch_problem(request: pb.GradeBatchRequest, max_batch: int) -> str:
+    """What makes a batch request unacceptable as a whole, or ""."""
+    if not request.submissions:
+        return "submissions is empty"
+    if len(request.submissions) > max_batch:
+        return f"{len(request.submissions)} submissions, over the batch limit of {max_batch}; split the batch"
+    if any(k < 1 for k in request.ks):
+        return "every k must be at least 1"
+    return ""
+
+
+async def _grade_item(
+    servicer: GraderServicer, index: int, request: pb.GradeRequest
+) -> pb.GradeBatchResponse:
+    while True:
+        try:
+            result = await servicer.grade_one(request, "GradeBatch")
+        except OverloadedError as exc:
+            # A batch is patient: it waits for room instead of failing its items.
+            await asyncio.sleep(exc.retry_after_s)
+            continue
+        except Exception as exc:
+            code = status_of(exc)
+            if code is None:
+                log.exception("batch_item_failed", index=index)
+                code, message = grpc.StatusCode.INTERNAL, "internal error; see the server log"
+            else:
+                message = str(exc)
+            return pb.GradeBatchResponse(
+                index=index, error=pb.BatchError(code=code.value[0], message=message)
+            )
+        return pb.GradeBatchResponse(index=index, result=result)
+
+
+def summary(request: pb.GradeBatchRequest, accepted: Counter[str], errors: int) -> pb.BatchSummary:
+    samples = Counter(r.question_id for r in request.submissions)
+    ks = sorted(set(request.ks)) if request.ks else ks_allowed(samples.values())
+    questions = []
+    for qid in sorted(samples):
+        n, c = samples[qid], accepted[qid]
+        questions.append(
+            pb.QuestionPassAtK(
+                question_id=qid, samples=n, correct=c,
+                pass_at_k=[pb.PassAtK(k=k, value=pass_at_k(n, c, k)) for k in ks if k <= n],
+            )
+        )  # fmt: skip
+    overall = [
+        pb.PassAtK(k=k, value=sum(pass_at_k(samples[q], accepted[q], k) for q in samples) / len(samples))
+        for k in ks
+        if all(k <= n for n in samples.values())
+    ]
+    return pb.BatchSummary(
+        graded=len(request.submissions) - errors,
+        errors=errors,
+        accepted=sum(accepted.values()),
+        questions=questions,
+        overall=overall,
+    )
+
+
+async def grade_batch(
+    servicer: GraderServicer, request: pb.GradeBatchRequest
+) -> AsyncIterator[pb.GradeBatchResponse]:
+    """Grades with at most twice the server's concurrency in flight, so a huge batch holds little
+    memory; yields each result as it finishes, then the summary."""
+    in_flight = asyncio.Semaphore(max(1, 2 * servicer.grading.admission.capacity))
+    done: asyncio.Queue[pb.GradeBatchResponse] = asyncio.Queue()
+
+    async def run(index: int, item: pb.GradeRequest) -> None:
+        async with in_flight:
+            await done.put(await _grade_item(servicer, index, item))
+
+    tasks = [asyncio.ensure_future(run(i, item)) for i, item in enumerate(request.submissions)]
+    accepted: Counter[str] = Counter()
+    errors = 0
+    try:
+        for _ in tasks:
+            message = await done.get()
+            if message.HasField("error"):
+                errors += 1
+            elif message.result.verdict == pb.ACCEPTED:
+                accepted[request.submissions[message.index].question_id] += 1
+            yield message
+        yield pb.GradeBatchResponse(summary=summary(request, accepted, errors))
+    finally:
+        # The client went away or the deadline passed: stop the sandbox work it paid for.
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*tasks, return_exceptions=True)
