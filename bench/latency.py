@@ -75,7 +75,7 @@ def main() -> None:
         )  # fmt: skip
         row = humaneval_rows()[0]
         with grader_server(bank) as (address, proc):
-            stub = pb_grpc.GraderStub(grpc.insecure_channel(address))
+            stub = pb_grpc.GraderStub(grpc.insecure_channel(address))  # type: ignore[no-untyped-call]
             he = pb.GradeRequest(question_id=row["task_id"], code=row["prompt"] + row["canonical_solution"])
             timed_calls(stub, he, 10)  # warm-up
             latency, _ = timed_calls(stub, he, args.calls)

@@ -53,7 +53,7 @@ def main() -> None:
             f"{size_gb:.2f} GB on disk, built in {time.monotonic() - started:.0f} s"
         )
         with grader_server(bank) as (address, proc):
-            stub = pb_grpc.GraderStub(grpc.insecure_channel(address))
+            stub = pb_grpc.GraderStub(grpc.insecure_channel(address))  # type: ignore[no-untyped-call]
             start_rss = rss_kb(proc.pid) / 1024
             peak = start_rss
             started = time.monotonic()
@@ -66,7 +66,8 @@ def main() -> None:
     streamed = args.grade * args.tests * args.test_mb
     print(f"graded {args.grade} questions ({streamed:.0f} MB of test input) in {elapsed:.0f} s, all ACCEPTED")
     print(
-        f"server RSS: {start_rss:.0f} MiB at start, peak sampled {peak:.0f} MiB, high-water mark {high_water:.0f} MiB"
+        f"server RSS: {start_rss:.0f} MiB at start, peak sampled {peak:.0f} MiB, "
+        f"high-water mark {high_water:.0f} MiB"
     )
 
 
