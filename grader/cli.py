@@ -62,6 +62,12 @@ def _add_sandbox_flags(p: argparse.ArgumentParser) -> None:
         default=int(_env("MAX_QUEUED", "256")),
         help="submissions waiting for a sandbox before RESOURCE_EXHAUSTED",
     )
+    p.add_argument(
+        "--max-batch",
+        type=int,
+        default=int(_env("MAX_BATCH", "10000")),
+        help="submissions one GradeBatch call may carry",
+    )
     p.add_argument("--drain-s", type=float, default=float(_env("DRAIN_S", "60")))
     p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
 
@@ -93,6 +99,7 @@ def _server_settings(args: argparse.Namespace, bank: Path, host: str, port: int)
         drain_s=args.drain_s,
         max_concurrent=args.max_concurrent,
         max_queued=args.max_queued,
+        max_batch=args.max_batch,
         pool=PoolSettings(
             size=args.pool_size, max_uses=args.pool_max_uses, memory_limit_mb=args.pool_memory_mb
         )
