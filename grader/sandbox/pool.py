@@ -55,6 +55,7 @@ class WarmPool:
         self.stats = PoolStats()
         self._idle: asyncio.Queue[ContainerSession] = asyncio.Queue()
         self._live: set[ContainerSession] = set()
+        self._leased: set[ContainerSession] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._starting = 0
         self._closed = False
@@ -67,7 +68,11 @@ class WarmPool:
 
     @property
     def busy(self) -> int:
-        return len(self._live) - self._idle.qsize()
+        return len(self._leased)
+
+    def leased(self) -> list[str]:
+        """Names of the containers running a submission now."""
+        return sorted(c.name for c in self._leased)
 
     def _background(self, coro: Coroutine[Any, Any, None]) -> None:
         # A fresh context: the pool's own work is not part of the request that triggered it.
@@ -142,6 +147,7 @@ class WarmPool:
         container = await self._lease()
         self.stats.leases += 1
         container.uses += 1
+        self._leased.add(container)
         reusable = False
         try:
             await container.load(program, self.docker.wall_s(program))
@@ -150,6 +156,7 @@ class WarmPool:
             if reusable:
                 reusable = await container.reset()
         finally:
+            self._leased.discard(container)
             if reusable:
                 self._idle.put_nowait(container)
             else:
