@@ -139,11 +139,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_bank_build(args: argparse.Namespace) -> int:
     from grader.bank.build import build_bank
-    from grader.bank.model import BankFormatError
+    from grader.bank.formats.evalplus import TestSet
+    from grader.bank.model import BankFormatError, Question
+    from grader.bank.reference import compute_all, is_evalplus_file, read_reference_tasks
+    from grader.sandbox.docker import DockerSandbox, DockerSettings
+    from grader.sandbox.interface import SandboxFailureError, SandboxUnavailableError
 
+    files = [Path(f) for f in args.files]
     try:
-        report = build_bank(Path(args.out), [Path(f) for f in args.files])
-    except (BankFormatError, OSError) as exc:
+        evalplus = [f for f in files if is_evalplus_file(f)]
+        computed: list[tuple[Question, str, int]] = []
+        if evalplus:
+            # EvalPlus rows carry no outputs: run each canonical solution in the sandbox.
+            sandbox = DockerSandbox(DockerSettings(image=args.sandbox_image, runtime=args.runtime))
+
+            async def reference_outputs() -> None:
+                await sandbox.check()
+                for path in evalplus:
+                    tasks = read_reference_tasks(path, TestSet(args.evalplus_tests))
+                    print(
+                        f"{path}: running {len(tasks)} canonical solutions in the sandbox...", file=sys.stderr
+                    )
+                    computed.extend(await compute_all(tasks, path, sandbox, args.concurrency))
+
+            asyncio.run(reference_outputs())
+        report = build_bank(Path(args.out), [f for f in files if f not in evalplus], computed)
+    except (BankFormatError, OSError, SandboxUnavailableError, SandboxFailureError) as exc:
         print(f"grader: bank build failed: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {args.out}: {report.total_questions} questions", file=sys.stderr)
@@ -151,7 +172,14 @@ def cmd_bank_build(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from grader.evaluate import SampleFileError, evaluate, read_samples, summarize
+    from grader.evaluate import (
+        SampleFileError,
+        evaluate,
+        livebench_judgments,
+        read_samples,
+        report_livebench,
+        summarize,
+    )
 
     try:
         samples = read_samples(Path(args.samples))
@@ -165,7 +193,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             timeout_s=args.timeout_s,
             progress=not args.no_progress,
-            stop_on_first_failure=args.stop_on_first_failure,
+            # LiveBench stops at the first failing test: the score is the same, sooner.
+            stop_on_first_failure=args.stop_on_first_failure or bool(args.livebench_judgments),
+            question_metadata=bool(args.livebench_judgments),
         )
     )
     if args.out:
@@ -173,6 +203,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
             for r in results:
                 f.write(json.dumps(r.as_json()) + "\n")
     summarize(results, sys.stdout)
+    if args.livebench_judgments:
+        rows, skipped = livebench_judgments(results)
+        with open(args.livebench_judgments, "w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+        report_livebench(rows, skipped, args.livebench_judgments, sys.stdout)
     return 0
 
 
@@ -201,13 +237,41 @@ def build_parser() -> argparse.ArgumentParser:
         "build", help="build a bank from LiveBench, LiveCodeBench, HumanEval or native files"
     )
     build.add_argument("--out", required=True)
+    build.add_argument(
+        "--evalplus-tests",
+        choices=("base", "plus"),
+        default="base",
+        help="EvalPlus files: base inputs only (HumanEval, MBPP) or base + plus (HumanEval+, MBPP+)",
+    )
+    build.add_argument(
+        "--sandbox-image",
+        default=_env("SANDBOX_IMAGE", "grader-sandbox-python:latest"),
+        help="runs EvalPlus canonical solutions to compute expected outputs",
+    )
+    build.add_argument("--runtime", default=_env("RUNTIME", "runc"))
+    build.add_argument(
+        "--concurrency",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="sandboxes running canonical solutions at once",
+    )
     build.add_argument("files", nargs="+")
     build.set_defaults(func=cmd_bank_build)
 
-    ev = sub.add_parser("eval", help="grade a JSONL file of samples through a server")
+    ev = sub.add_parser(
+        "eval",
+        help="grade a JSONL file of samples (question_id + code, task_id + completion, or LiveBench"
+        " model answers) through a server",
+    )
     ev.add_argument("--server", default=_env("SERVER", "127.0.0.1:50051"))
     ev.add_argument("samples")
     ev.add_argument("--out", help="write one result line per sample here")
+    ev.add_argument(
+        "--livebench-judgments",
+        metavar="OUT.jsonl",
+        help="also write LiveBench's ground_truth_judgment.jsonl rows here, one per graded sample"
+        " (implies --stop-on-first-failure, as LiveBench grades)",
+    )
     ev.add_argument(
         "--batch-size",
         type=int,
@@ -215,7 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="samples per GradeBatch call",
     )
     ev.add_argument("--timeout-s", type=float, default=3600.0, help="deadline of one GradeBatch call")
-    ev.add_argument("--stop-on-first-failure", action="store_true")
+    ev.add_argument(
+        "--stop-on-first-failure", action="store_true", help="skip a sample's tests after its first failure"
+    )
     ev.add_argument("--no-progress", action="store_true")
     ev.set_defaults(func=cmd_eval)
 

@@ -1,10 +1,12 @@
-"""`grader eval`: grade a file of samples through a server; per-sample results and pass@k."""
+"""`grader eval`: grade a file of samples through a server; per-sample results, pass@k and
+LiveBench judgment rows."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import sys
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -15,6 +17,7 @@ from typing import Any, TextIO
 import grpc
 from tqdm import tqdm
 
+from grader.answers import extract_code
 from grader.judge.passk import ks_allowed, mean_pass_at_k, pass_at_k
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
@@ -29,12 +32,33 @@ class Sample:
     line: int
     question_id: str
     code: str | None
+    """The whole program; None for a completion (graded as the question's prompt + it)."""
     completion: str | None
     extra: dict[str, Any] = field(default_factory=dict)
+    """What the results file repeats about the sample (everything but the code)."""
+    livebench: bool = False
+    """A LiveBench model answer: ``code`` was extracted from its raw text, maybe empty."""
+
+
+# What a LiveBench answer row keeps besides its question id (the raw text is left out).
+_LIVEBENCH_KEPT = ("answer_id", "model_id", "tstamp")
+
+
+def _livebench_answer(row: dict[str, Any]) -> str:
+    """The raw model text of a LiveBench answer row: ``choices[0].turns[0]``."""
+    choices = row["choices"]
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise ValueError('choices: expected a non-empty list of {"turns": [answer]}')
+    turns = choices[0].get("turns")
+    if not isinstance(turns, list) or not turns or not isinstance(turns[0], str):
+        raise ValueError("choices[0].turns: expected a non-empty list of strings")
+    return turns[0]
 
 
 def read_samples(path: Path) -> list[Sample]:
-    """Lines of `question_id` + `code`, or HumanEval's `task_id` + `completion`."""
+    """Lines of `question_id` + `code`, HumanEval's `task_id` + `completion`, or LiveBench
+    model answers (`question_id` + `choices[0].turns[0]`, the raw model text, whose code is
+    taken by :func:`grader.answers.extract_code`; `answer_id`, `model_id` and `tstamp` are kept)."""
     samples = []
     with path.open(encoding="utf-8") as f:
         for number, text in enumerate(f, 1):
@@ -50,8 +74,18 @@ def read_samples(path: Path) -> list[Sample]:
             code, completion = row.get("code"), row.get("completion")
             if not isinstance(qid, str) or not qid:
                 raise SampleFileError(f"{path}:{number}: needs question_id (or task_id)")
+            if "choices" in row and code is None and completion is None:
+                try:
+                    answer = _livebench_answer(row)
+                except ValueError as exc:
+                    raise SampleFileError(f"{path}:{number}: {exc}") from None
+                kept = {k: row[k] for k in _LIVEBENCH_KEPT if k in row}
+                samples.append(
+                    Sample(number, qid, extract_code(answer), None, {"question_id": qid, **kept}, True)
+                )
+                continue
             if not isinstance(code, str) and not isinstance(completion, str):
-                raise SampleFileError(f"{path}:{number}: needs code (or completion)")
+                raise SampleFileError(f"{path}:{number}: needs code (or completion, or LiveBench choices)")
             extra = {k: v for k, v in row.items() if k not in ("code", "completion")}
             samples.append(
                 Sample(
@@ -65,6 +99,10 @@ def read_samples(path: Path) -> list[Sample]:
     return samples
 
 
+NO_CODE = "NO_CODE"
+"""The verdict of a LiveBench answer with no code in it: not sent, not passed (LiveBench: 0)."""
+
+
 @dataclass(slots=True)
 class SampleResult:
     sample: Sample
@@ -74,10 +112,20 @@ class SampleResult:
     error: str = ""
     request_id: str = ""
     tests: list[str] = field(default_factory=list)
+    task: str = ""
+    """The question's benchmark task and category (LiveBench's), when they were fetched."""
+    category: str = ""
+    judged_at: float = field(default_factory=time.time)
+    """When the verdict arrived (epoch seconds): a LiveBench judgment's ``tstamp``."""
 
     @property
     def passed(self) -> bool:
         return self.verdict == "ACCEPTED"
+
+    @property
+    def graded(self) -> bool:
+        """Whether there is a verdict on the answer (an error is none)."""
+        return not self.verdict.startswith("ERROR_")
 
     def as_json(self) -> dict[str, Any]:
         row = dict(self.sample.extra)
@@ -92,28 +140,63 @@ class SampleResult:
             request_id=self.request_id,
             test_verdicts=self.tests,
         )
+        if self.task or self.category:
+            row.update(task=self.task, category=self.category)
         if self.error:
             row["error"] = self.error
         return row
+
+    def livebench_judgment(self) -> dict[str, Any]:
+        """This result as a line of LiveBench's ``ground_truth_judgment.jsonl``, same keys in the
+        same order. Only for graded samples: LiveBench has no judgment for the others."""
+        if not self.graded:
+            raise ValueError(f"sample on line {self.sample.line} was not graded ({self.verdict})")
+        extra = self.sample.extra
+        return {
+            "question_id": self.sample.question_id,
+            "task": self.task,
+            "model": str(extra.get("model_id", extra.get("model", ""))),
+            "score": int(self.passed),
+            "tstamp": self.judged_at,
+            "category": self.category,
+            "answer_id": str(extra.get("answer_id", "")),
+        }
 
 
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED)
 
 
-async def _programs(stub: pb_grpc.GraderStub, samples: Sequence[Sample]) -> dict[str, str | grpc.StatusCode]:
-    """The prompt of every question that completions need (HumanEval samples grade prompt +
-    completion), or the status GetQuestion gave for it."""
-    needed = sorted({s.question_id for s in samples if s.code is None})
+@dataclass(frozen=True, slots=True)
+class QuestionMeta:
+    """What the client needs of a question: the prompt (completions are graded as prompt +
+    completion) and LiveBench's task and category (for judgment rows)."""
+
+    prompt: str
+    task: str
+    category: str
+
+
+async def _questions(
+    stub: pb_grpc.GraderStub, question_ids: set[str]
+) -> dict[str, QuestionMeta | grpc.StatusCode]:
+    """GetQuestion once per question id, or the status it gave (after retries of UNAVAILABLE
+    and RESOURCE_EXHAUSTED)."""
     limit = asyncio.Semaphore(8)
 
-    async def fetch(qid: str) -> str | grpc.StatusCode:
+    async def fetch(qid: str) -> QuestionMeta | grpc.StatusCode:
         async with limit:
-            try:
-                question = await stub.GetQuestion(pb.GetQuestionRequest(question_id=qid), timeout=60)
-            except grpc.aio.AioRpcError as exc:
-                return exc.code()
-            return str(question.prompt)
+            for attempt in range(5):
+                try:
+                    q = await stub.GetQuestion(pb.GetQuestionRequest(question_id=qid), timeout=60)
+                except grpc.aio.AioRpcError as exc:
+                    if exc.code() not in RETRYABLE or attempt == 4:
+                        return exc.code()
+                    await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
+                else:
+                    return QuestionMeta(str(q.prompt), str(q.task), str(q.category))
+            raise AssertionError("unreachable")
 
+    needed = sorted(question_ids)
     return dict(zip(needed, await asyncio.gather(*(fetch(q) for q in needed)), strict=True))
 
 
@@ -172,23 +255,36 @@ async def evaluate(
     timeout_s: float = 3600.0,
     progress: bool = True,
     stop_on_first_failure: bool = False,
+    question_metadata: bool = False,
 ) -> list[SampleResult]:
-    """Grades every sample through GradeBatch; results come back in the samples' order."""
+    """Grades every sample through GradeBatch; results come back in the samples' order.
+
+    GetQuestion is called once per question that needs it: completions (their prompt) and
+    LiveBench answers, or every question with ``question_metadata`` (for judgment rows); results
+    then carry the question's task and category. A sample whose question could not be fetched
+    gets the status as an ``ERROR_`` verdict and is not graded.
+    """
     async with grpc.aio.insecure_channel(
         server, options=[("grpc.max_send_message_length", 256 << 20)]
     ) as channel:
         stub = pb_grpc.GraderStub(channel)  # type: ignore[no-untyped-call]
-        prompts = await _programs(stub, samples)
+        questions = await _questions(
+            stub,
+            {s.question_id for s in samples if question_metadata or s.code is None or s.livebench},
+        )
         results: dict[int, SampleResult] = {}
         requests: dict[int, pb.GradeRequest] = {}
         for index, sample in enumerate(samples):
             code = sample.code
-            if code is None:
-                prompt = prompts[sample.question_id]
-                if isinstance(prompt, grpc.StatusCode):
-                    results[index] = SampleResult(sample, f"ERROR_{prompt.name}", error="GetQuestion failed")
-                    continue
-                code = prompt + (sample.completion or "")
+            meta = questions.get(sample.question_id)
+            if isinstance(meta, grpc.StatusCode):
+                results[index] = SampleResult(sample, f"ERROR_{meta.name}", error="GetQuestion failed")
+                continue
+            if code is None:  # a completion: its question was fetched
+                code = (meta.prompt if meta else "") + (sample.completion or "")
+            if sample.livebench and not code.strip():
+                results[index] = SampleResult(sample, NO_CODE, error="no code in the answer")
+                continue
             requests[index] = pb.GradeRequest(question_id=sample.question_id, code=code,
                                               request_id=uuid.uuid4().hex,
                                               stop_on_first_failure=stop_on_first_failure)  # fmt: skip
@@ -204,7 +300,12 @@ async def evaluate(
             chunk = {i: requests[i] for i in order[start : start + batch_size]}
             await _grade_chunk(stub, chunk, results, samples, timeout_s, on_result)
         bar.close()
-        return [results[i] for i in range(len(samples))]
+        ordered = [results[i] for i in range(len(samples))]
+        for result in ordered:
+            meta = questions.get(result.sample.question_id)
+            if isinstance(meta, QuestionMeta):
+                result.task, result.category = meta.task, meta.category
+        return ordered
 
 
 def summarize(results: Sequence[SampleResult], out: TextIO) -> dict[str, float]:
@@ -237,3 +338,23 @@ def summarize(results: Sequence[SampleResult], out: TextIO) -> dict[str, float]:
     if errors:
         print(f"{errors} sample(s) could not be graded (see the error field of their results)", file=out)
     return overall
+
+
+def livebench_judgments(results: Sequence[SampleResult]) -> tuple[list[dict[str, Any]], int]:
+    """LiveBench judgment rows for the graded results, in order, and how many samples were left
+    out because they could not be graded (LiveBench would have no judgment for them)."""
+    rows = [r.livebench_judgment() for r in results if r.graded]
+    return rows, len(results) - len(rows)
+
+
+def report_livebench(rows: Sequence[dict[str, Any]], skipped: int, path: str, out: TextIO) -> None:
+    """What was written, and LiveBench's score (mean of 0/1 x 100) per task."""
+    print(f"wrote {len(rows)} LiveBench judgment(s) to {path}", file=out)
+    per_task: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        per_task[row["task"] or "(no task)"].append(row["score"])
+    for task in sorted(per_task):
+        scores = per_task[task]
+        print(f"  {task}: {100 * sum(scores) / len(scores):.1f} ({len(scores)} answers)", file=out)
+    if skipped:
+        print(f"{skipped} sample(s) could not be graded and have no judgment line", file=out)

@@ -63,4 +63,6 @@ def public_question(question: Question) -> pb.Question:
         checker=str(info.checker.name),
         source=info.source,
         partial_solution=info.partial_solution,
+        task=info.task,
+        category=info.category,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +43,9 @@ def _add(writer: BankWriter, item: Question | WithheldTests, where: str, line: i
     return len(item.tests)
 
 
-def build_bank(out: Path, files: Sequence[Path]) -> BuildReport:
+def build_bank(
+    out: Path, files: Sequence[Path], computed: Iterable[tuple[Question, str, int]] = ()
+) -> BuildReport:
     """Read ``files`` row by row and write a new bank at ``out``, atomically.
 
     Files may be in any supported format, and mixed. A withheld-tests file (rows of only
@@ -51,6 +53,9 @@ def build_bank(out: Path, files: Sequence[Path]) -> BuildReport:
     that id, which may be in any of the files, before or after it; such a question must
     not also carry private tests in its own row. Every question must end up with tests,
     and ids must be unique across all files.
+
+    ``computed`` adds finished questions (with where they came from: file and line), such as
+    EvalPlus questions whose outputs :mod:`grader.bank.reference` computed.
 
     Raises :class:`~grader.bank.model.BankFormatError` naming file and line; ``out`` is
     then left untouched.
@@ -66,5 +71,7 @@ def build_bank(out: Path, files: Sequence[Path]) -> BuildReport:
                     file_report.withheld_rows += 1
                 else:
                     file_report.questions += 1
+        for question, where, line in computed:
+            writer.add_question(question, where, line)
         report.total_questions = writer.finish()
     return report

@@ -33,6 +33,9 @@ class CheckerName(enum.StrEnum):
     """Tokens equal as strings, or as numbers within an absolute or relative tolerance."""
     JSON = "json"
     """Call-based answers: JSON values equal (a tuple counts as a list)."""
+    POLY_ROOT = "poly_root"
+    """Call-based: the answer x is a root of the polynomial whose coefficients are the first
+    argument, within abs_tol (EvalPlus's oracle for HumanEval/32, where any root is right)."""
 
 
 class Prelude(enum.StrEnum):
@@ -97,6 +100,10 @@ class QuestionInfo:
     """Completion tasks: prepended to an answer that does not already start with it."""
     num_public_tests: int = 0
     num_private_tests: int = 0
+    task: str = ""
+    """The benchmark's task name (LiveBench: ``LCB_generation`` or ``coding_completion``), or empty."""
+    category: str = ""
+    """The benchmark's category (LiveBench: ``coding``), or empty."""
 
 
 @dataclass(frozen=True, slots=True)

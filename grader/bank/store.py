@@ -42,7 +42,8 @@ __all__ = [
     "NoTestsError",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: questions gained ``task`` and ``category``."""
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE questions (
@@ -52,7 +53,8 @@ CREATE TABLE questions (
     checker TEXT NOT NULL, abs_tol REAL NOT NULL, rel_tol REAL NOT NULL,
     time_s REAL NOT NULL, memory_mb INTEGER NOT NULL, output_mb INTEGER NOT NULL,
     prelude TEXT NOT NULL, partial_solution TEXT NOT NULL,
-    num_public INTEGER NOT NULL, num_private INTEGER NOT NULL);
+    num_public INTEGER NOT NULL, num_private INTEGER NOT NULL,
+    task TEXT NOT NULL, category TEXT NOT NULL);
 CREATE TABLE tests (
     question_id TEXT NOT NULL, idx INTEGER NOT NULL, public INTEGER NOT NULL,
     input BLOB NOT NULL, output BLOB NOT NULL, PRIMARY KEY (question_id, idx));
@@ -69,7 +71,7 @@ CREATE TABLE staging.withheld_tests (
 """
 # Statements are literals so no SQL is ever assembled from strings; ``SELECT *`` follows
 # the column order of _SCHEMA, which _info_from_row mirrors.
-_INSERT_QUESTION = "INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_QUESTION = "INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _SELECT_QUESTION = "SELECT * FROM questions WHERE id = ?"
 _SELECT_TESTS = "SELECT public, input, output FROM tests WHERE question_id = ? ORDER BY idx"
 _SELECT_PUBLIC_TESTS = "SELECT public, input, output FROM tests WHERE question_id = ? AND public ORDER BY idx"
@@ -128,7 +130,7 @@ def _info_row(info: QuestionInfo, n_public: int, n_private: int) -> tuple[Any, .
         info.entry_point, info.release_date, info.source,
         checker.name.value, checker.abs_tol, checker.rel_tol,
         limits.time_s, limits.memory_mb, limits.output_mb, info.prelude.value,
-        info.partial_solution, n_public, n_private,
+        info.partial_solution, n_public, n_private, info.task, info.category,
     )  # fmt: skip
 
 
@@ -148,6 +150,8 @@ def _info_from_row(row: tuple[Any, ...]) -> QuestionInfo:
         partial_solution=row[15],
         num_public_tests=row[16],
         num_private_tests=row[17],
+        task=row[18],
+        category=row[19],
     )
 
 

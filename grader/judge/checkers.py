@@ -118,3 +118,20 @@ def value_equal(got_json: str, expected_json: str, spec: CheckerSpec) -> bool:
     if spec.name is CheckerName.FLOAT:
         return _values_close(got, expected, spec)
     return bool(got == expected)
+
+
+def poly_root(test_input: str, got_json: str, spec: CheckerSpec) -> bool:
+    """EvalPlus's oracle for find_zero: the answer is a root of the polynomial whose coefficients
+    are the first argument, |p(x)| <= abs_tol. Any root is right, not only the canonical one."""
+    try:
+        coefficients = json.loads(test_input.split("\n", 1)[0])
+        x = json.loads(got_json)
+    except ValueError:
+        return False
+    if isinstance(x, bool) or not isinstance(x, int | float) or not isinstance(coefficients, list):
+        return False
+    try:
+        value = sum(float(c) * float(x) ** i for i, c in enumerate(coefficients))
+    except (OverflowError, TypeError, ValueError):
+        return False
+    return abs(value) <= spec.abs_tol

@@ -5,8 +5,8 @@ from __future__ import annotations
 import signal
 from dataclasses import dataclass
 
-from grader.bank.model import QuestionInfo, QuestionKind, TestCase
-from grader.judge.checkers import text_equal, value_equal
+from grader.bank.model import CheckerName, QuestionInfo, QuestionKind, TestCase
+from grader.judge.checkers import poly_root, text_equal, value_equal
 from grader.judge.verdict import Verdict
 from grader.sandbox.interface import TestRun
 
@@ -75,7 +75,11 @@ def judge_test(info: QuestionInfo, test: TestCase, run: TestRun) -> Judgement:
     if info.kind is QuestionKind.CALL:
         if "value" in report:
             got = str(report["value"])
-            if value_equal(got, test.output, info.checker):
+            if info.checker.name is CheckerName.POLY_ROOT:
+                right = poly_root(test.input, got, info.checker)
+            else:
+                right = value_equal(got, test.output, info.checker)
+            if right:
                 return Judgement(Verdict.ACCEPTED)
             return Judgement(Verdict.WRONG_ANSWER, f"expected {_clip(test.output)}, got {_clip(got)}")
         if "not_serializable" in report:

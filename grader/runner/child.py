@@ -183,8 +183,8 @@ def run_test(kind: str, entry_point: str, prelude: str, code: types.CodeType) ->
     try:
         exec(code, namespace)
         if kind == "call":
-            args = [json.loads(line) for line in data_in.split("\n") if line.strip()]
-            value = resolve_entry_point(namespace, entry_point)(*args)
+            args, kwargs = call_arguments(data_in)
+            value = resolve_entry_point(namespace, entry_point)(*args, **kwargs)
         else:
             check_namespace = dict(namespace)
             exec(data_in, check_namespace)  # the question's check code
@@ -206,6 +206,21 @@ def run_test(kind: str, entry_point: str, prelude: str, code: types.CodeType) ->
     flush_quietly()
     # Skip interpreter shutdown: no atexit hook, excepthook or lingering thread runs after this.
     exit_now(0)
+
+
+KWARGS_MARKER = "#kwargs"
+
+
+def call_arguments(text: str) -> tuple[list[Any], dict[str, Any]]:
+    """One JSON value per line, positional; or the line `#kwargs` and then one JSON object of
+    keyword arguments (LeetCode-style `n = 7, queries = [...]` inputs)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if lines and lines[0].strip() == KWARGS_MARKER:
+        kwargs = json.loads("\n".join(lines[1:]))
+        if not isinstance(kwargs, dict):
+            raise TypeError("#kwargs input is not a JSON object")
+        return [], kwargs
+    return [json.loads(line) for line in lines], {}
 
 
 def run_program(code: types.CodeType, namespace: dict[str, Any], on_exception: Any) -> int:

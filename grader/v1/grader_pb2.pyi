@@ -191,7 +191,7 @@ class GetQuestionRequest(_message.Message):
     def __init__(self, question_id: _Optional[str] = ...) -> None: ...
 
 class Question(_message.Message):
-    __slots__ = ("id", "title", "kind", "release_date", "prompt", "starter_code", "entry_point", "public_tests", "num_private_tests", "limits", "checker", "source", "partial_solution")
+    __slots__ = ("id", "title", "kind", "release_date", "prompt", "starter_code", "entry_point", "public_tests", "num_private_tests", "limits", "checker", "source", "partial_solution", "task", "category")
     ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -205,6 +205,8 @@ class Question(_message.Message):
     CHECKER_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     PARTIAL_SOLUTION_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
     id: str
     title: str
     kind: str
@@ -218,7 +220,9 @@ class Question(_message.Message):
     checker: str
     source: str
     partial_solution: str
-    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., kind: _Optional[str] = ..., release_date: _Optional[str] = ..., prompt: _Optional[str] = ..., starter_code: _Optional[str] = ..., entry_point: _Optional[str] = ..., public_tests: _Optional[_Iterable[_Union[PublicTest, _Mapping]]] = ..., num_private_tests: _Optional[int] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., checker: _Optional[str] = ..., source: _Optional[str] = ..., partial_solution: _Optional[str] = ...) -> None: ...
+    task: str
+    category: str
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., kind: _Optional[str] = ..., release_date: _Optional[str] = ..., prompt: _Optional[str] = ..., starter_code: _Optional[str] = ..., entry_point: _Optional[str] = ..., public_tests: _Optional[_Iterable[_Union[PublicTest, _Mapping]]] = ..., num_private_tests: _Optional[int] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., checker: _Optional[str] = ..., source: _Optional[str] = ..., partial_solution: _Optional[str] = ..., task: _Optional[str] = ..., category: _Optional[str] = ...) -> None: ...
 
 class PublicTest(_message.Message):
     __slots__ = ("input", "output")

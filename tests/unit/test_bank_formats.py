@@ -240,6 +240,7 @@ class TestLiveBenchFormat:
         assert info.checker == CheckerSpec(CheckerName.JSON)
         assert info.prelude is Prelude.LCB
         assert info.source == "livebench"
+        assert (info.task, info.category) == ("LCB_generation", "coding")
         assert info.prompt == "Write maximumStrongPairXor."
         assert info.starter_code.startswith("class Solution:")
         assert info.title == "maximum-strong-pair-xor-i"
@@ -258,9 +259,16 @@ class TestLiveBenchFormat:
         assert q.info.checker == CheckerSpec(CheckerName.LCB)
         assert q.info.entry_point == ""
         assert q.info.partial_solution == "import sys\n"
+        assert (q.info.task, q.info.category) == ("coding_completion", "coding")
         assert q.info.release_date == "2024-07-26"
         assert [t.public for t in q.tests] == [True, False, False]
         assert q.tests[1] == Case("1\nbca\n", "NO\n", False)
+
+    def test_category_defaults_to_coding(self, tmp_path: Path) -> None:
+        """Both LiveBench tasks are in the coding category; a row that does not say so gets it."""
+        row = livebench_completion_row()
+        del row["category"]
+        assert read_one(write_rows(tmp_path / "lb.jsonl", [row])).info.category == "coding"
 
     @pytest.mark.parametrize(
         ("release_date", "expected"),

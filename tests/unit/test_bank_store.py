@@ -116,6 +116,8 @@ class TestRoundTrip:
                 limits=Limits(time_s=2.5, memory_mb=256, output_mb=1),
                 prelude=Prelude.LCB,
                 partial_solution="import sys",
+                task="coding_completion",
+                category="coding",
             ),
             tests=(Case("[1]", "2", False), Case("[0]", "1", True), Case("é\n", "ü", False)),
         )
@@ -293,6 +295,22 @@ class TestOpen:
         ):
             BankStore.open(path)
 
+    def test_version_1_bank_asks_for_a_rebuild(self, tmp_path: Path) -> None:
+        """A bank of schema 1 (no task and category columns) is refused: rebuild it."""
+        assert SCHEMA_VERSION == 2
+        path = tmp_path / "bank.sqlite"
+        BankStore.create(path, [question("a")])
+        conn = sqlite3.connect(path)
+        with conn:
+            conn.execute("ALTER TABLE questions DROP COLUMN task")
+            conn.execute("ALTER TABLE questions DROP COLUMN category")
+            conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        conn.close()
+        with pytest.raises(
+            BankOpenError, match=r"bank schema version 1, .*rebuild the bank with `grader bank build`"
+        ):
+            BankStore.open(path)
+
     def test_closed_store(self, bank: BankStore) -> None:
         """Calls after close fail clearly."""
         bank.close()
@@ -370,6 +388,9 @@ class TestBuildBank:
         build_bank(tmp_path / "bank.sqlite", [src])
         with BankStore.open(tmp_path / "bank.sqlite") as store:
             assert [t.input for t in store.iter_tests("lb1")] == ["1\n", "2\n"]
+            info = store.get_info("lb1")
+            assert info is not None
+            assert (info.task, info.category) == ("LCB_generation", "coding")
 
     @pytest.mark.parametrize(
         ("files", "where", "reason"),

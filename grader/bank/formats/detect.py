@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from grader.bank.formats.common import Row, RowError, WithheldTests
 from grader.bank.formats.humaneval import parse_humaneval
+from grader.bank.formats.leetcode import is_leetcode_row, parse_leetcode
 from grader.bank.formats.livebench import parse_livebench
 from grader.bank.formats.livecodebench import parse_livecodebench
 from grader.bank.formats.native import parse_native
@@ -20,6 +21,7 @@ class RowFormat(enum.StrEnum):
     LIVEBENCH = "livebench"
     LIVECODEBENCH = "livecodebench"
     HUMANEVAL = "humaneval"
+    LEETCODE = "leetcode"
     WITHHELD = "withheld"
 
 
@@ -30,6 +32,9 @@ def detect_row_format(row: Row) -> RowFormat:
         return RowFormat.NATIVE
     if keys == WITHHELD_FIELDS:
         return RowFormat.WITHHELD
+    # Before HumanEval: LeetCodeDataset rows also carry task_id, prompt, entry_point and test.
+    if is_leetcode_row(row):
+        return RowFormat.LEETCODE
     if "task_id" in keys and "test" in keys:
         return RowFormat.HUMANEVAL
     if "question_id" in keys and ("turns" in keys or "original_json" in keys):
@@ -37,7 +42,8 @@ def detect_row_format(row: Row) -> RowFormat:
     if "question_id" in keys and "question_content" in keys:
         return RowFormat.LIVECODEBENCH
     raise RowError(
-        "unrecognised row shape (not grader.v1, LiveBench, LiveCodeBench, HumanEval or withheld tests)"
+        "unrecognised row shape (not grader.v1, LiveBench, LiveCodeBench, HumanEval, LeetCode "
+        "or withheld tests)"
     )
 
 
@@ -46,6 +52,7 @@ _PARSERS: dict[RowFormat, Callable[[Row], Question | WithheldTests]] = {
     RowFormat.LIVEBENCH: parse_livebench,
     RowFormat.LIVECODEBENCH: parse_livecodebench,
     RowFormat.HUMANEVAL: parse_humaneval,
+    RowFormat.LEETCODE: parse_leetcode,
     RowFormat.WITHHELD: parse_withheld,
 }
 

@@ -16,6 +16,8 @@ from grader.bank.model import Prelude, Question, QuestionInfo
 GENERATION = "LCB_generation"
 COMPLETION = "coding_completion"
 _TASKS = (GENERATION, COMPLETION)
+CATEGORY = "coding"
+"""LiveBench's category of both tasks; a row without ``category`` gets it."""
 
 
 def _prompt(row: Row) -> str:
@@ -31,7 +33,8 @@ def parse_livebench(row: Row) -> Question:
     """A question from a LiveBench row; ``original_json`` is the LiveCodeBench row.
 
     The date is ``release_date`` (an ISO string, or epoch seconds or milliseconds as
-    pandas exports it), else the LiveCodeBench ``contest_date``.
+    pandas exports it), else the LiveCodeBench ``contest_date``. ``task`` and ``category``
+    are kept: LiveBench's judgment rows name them.
     """
     task = req_str(row, "task")
     if task not in _TASKS:
@@ -64,5 +67,7 @@ def parse_livebench(row: Row) -> Question:
         partial_solution=partial_solution,
         num_public_tests=sum(t.public for t in tests),
         num_private_tests=sum(not t.public for t in tests),
+        task=task,
+        category=opt_str(row, "category") or CATEGORY,
     )
     return Question(info=info, tests=tests)

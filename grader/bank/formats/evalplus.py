@@ -1,0 +1,104 @@
+"""EvalPlus rows (HumanEval+ and MBPP+): differential call-based questions.
+
+A row carries the task (``prompt``, ``entry_point``, ``canonical_solution``), its inputs
+(``base_input`` and ``plus_input``, JSON lists of argument lists, sometimes as JSON text) and
+``atol``. Expected outputs are not in the data: :mod:`grader.bank.reference` computes them by
+running the canonical solution in the sandbox at build time. The test set is chosen when the bank
+is built: ``base`` (HumanEval / MBPP as EvalPlus grades them) or ``plus`` (base + extra inputs).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from grader.bank.formats.common import Row, RowError, req_str
+from grader.bank.model import (
+    CheckerName,
+    CheckerSpec,
+    Prelude,
+    Question,
+    QuestionInfo,
+    QuestionKind,
+    TestCase,
+)
+
+EVALPLUS_KEYS = frozenset({"task_id", "entry_point", "canonical_solution", "base_input", "plus_input"})
+
+# EvalPlus compares floats within 1e-6 when a task states no tolerance (np.allclose, rtol 1e-7).
+DEFAULT_ATOL = 1e-6
+RTOL = 1e-7
+
+# Tasks whose answer is checked by an oracle instead of equality with the canonical output.
+POLY_ROOT_TASKS = frozenset({"HumanEval/32"})
+
+
+class TestSet(enum.StrEnum):
+    BASE = "base"
+    PLUS = "plus"
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceTask:
+    """A question whose expected outputs are still to be computed from ``reference_code``."""
+
+    question: Question
+    reference_code: str
+
+
+def is_evalplus_row(row: Row) -> bool:
+    return row.keys() >= EVALPLUS_KEYS
+
+
+def _inputs(row: Row, key: str) -> list[list[Any]]:
+    value = row[key]
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise RowError(f"{key}: not valid JSON") from None
+    if not isinstance(value, list) or not all(isinstance(args, list) for args in value):
+        raise RowError(f"{key}: must be a list of argument lists")
+    return value
+
+
+def parse_evalplus(row: Row, test_set: TestSet) -> ReferenceTask:
+    """The question of one row, its tests' outputs left empty for the reference run."""
+    task_id = req_str(row, "task_id")
+    inputs = _inputs(row, "base_input")
+    if test_set is TestSet.PLUS:
+        inputs += _inputs(row, "plus_input")
+    if not inputs:
+        raise RowError("base_input: no inputs")
+    try:
+        atol = float(row.get("atol") or 0)
+    except (TypeError, ValueError):
+        raise RowError("atol: not a number") from None
+    prompt = req_str(row, "prompt")
+    checker = CheckerSpec(
+        CheckerName.POLY_ROOT if task_id in POLY_ROOT_TASKS else CheckerName.FLOAT,
+        abs_tol=atol or DEFAULT_ATOL,
+        rel_tol=RTOL,
+    )
+    tests = tuple(
+        # One JSON argument per line, as the call runner reads them; the first few are public,
+        # as the dataset publishes its base inputs' examples in the prompt.
+        TestCase(input="\n".join(json.dumps(arg) for arg in args), output="", public=i == 0)
+        for i, args in enumerate(inputs)
+    )
+    suffix = "" if test_set is TestSet.BASE else "+"
+    info = QuestionInfo(
+        id=task_id,
+        title=f"{task_id} ({'HumanEval' if task_id.startswith('HumanEval') else 'MBPP'}{suffix})",
+        kind=QuestionKind.CALL,
+        prompt=prompt,
+        entry_point=req_str(row, "entry_point"),
+        source=f"evalplus-{test_set}",
+        checker=checker,
+        prelude=Prelude.NONE,
+        num_public_tests=1,
+        num_private_tests=len(tests) - 1,
+    )
+    return ReferenceTask(Question(info=info, tests=tests), prompt + req_str(row, "canonical_solution"))

@@ -1,0 +1,91 @@
+"""Expected outputs for differential questions (EvalPlus), computed at build time by running the
+canonical solution in the sandbox, input by input.
+
+A canonical solution that fails or times out on an input fails the build for that task, with a
+clear message: a bank never holds a test whose expected output is an error. The per-test CPU
+time limit follows EvalPlus's rule, max(1 s, 4 x the canonical solution's time), taken over the
+question's inputs (a question has one limit), and measured as CPU time so load cannot flip it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader.bank.formats.evalplus import ReferenceTask, TestSet, is_evalplus_row, parse_evalplus
+from grader.bank.formats.reader import iter_objects
+from grader.bank.model import BankFormatError, Limits, Question, TestCase
+from grader.sandbox.interface import Program, Sandbox
+
+REFERENCE_LIMITS = Limits(time_s=20.0, memory_mb=1024, output_mb=64)
+MIN_TIME_S = 1.0
+TIME_FACTOR = 4.0
+
+
+class ReferenceError(ValueError):
+    """A canonical solution that does not produce an output for one of its inputs."""
+
+
+def is_evalplus_file(path: Path) -> bool:
+    for _, row in iter_objects(path):
+        return is_evalplus_row(row)
+    return False
+
+
+def read_reference_tasks(path: Path, test_set: TestSet) -> list[tuple[ReferenceTask, int]]:
+    from grader.bank.formats.common import RowError
+
+    tasks = []
+    for line, row in iter_objects(path):
+        try:
+            tasks.append((parse_evalplus(row, test_set), line))
+        except RowError as exc:
+            raise BankFormatError(str(path), line, str(exc)) from None
+    return tasks
+
+
+async def compute_outputs(task: ReferenceTask, sandbox: Sandbox) -> Question:
+    """The task's question with every test's expected output and the EvalPlus time limit."""
+    question = task.question
+    program = Program(
+        code=task.reference_code,
+        kind=question.info.kind,
+        entry_point=question.info.entry_point,
+        prelude=question.info.prelude,
+        limits=REFERENCE_LIMITS,
+    )
+    tests: list[TestCase] = []
+    slowest_ms = 0.0
+    async with sandbox.session(program) as session:
+        for index, test in enumerate(question.tests):
+            run = await session.run_test(index, test.input)
+            report = run.report or {}
+            if run.timed_out or "value" not in report:
+                why = "timed out" if run.timed_out else str(report.get("exception") or report or "no result")
+                raise ReferenceError(
+                    f"{question.info.id}: the canonical solution failed on input {index}: {why}"
+                )
+            tests.append(dataclasses.replace(test, output=str(report["value"])))
+            slowest_ms = max(slowest_ms, run.cpu_ms)
+    time_s = max(MIN_TIME_S, math.ceil(TIME_FACTOR * slowest_ms / 100) / 10)
+    info = dataclasses.replace(question.info, limits=dataclasses.replace(question.info.limits, time_s=time_s))
+    return Question(info=info, tests=tuple(tests))
+
+
+async def compute_all(
+    tasks: Sequence[tuple[ReferenceTask, int]], path: Path, sandbox: Sandbox, concurrency: int
+) -> list[tuple[Question, str, int]]:
+    """Every task's finished question, in order; the first failure names file and line."""
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(task: ReferenceTask, line: int) -> tuple[Question, str, int]:
+        async with limit:
+            try:
+                return await compute_outputs(task, sandbox), str(path), line
+            except ReferenceError as exc:
+                raise BankFormatError(str(path), line, str(exc)) from None
+
+    return list(await asyncio.gather(*(one(t, line) for t, line in tasks)))
