@@ -144,6 +144,7 @@ def cmd_bank_build(args: argparse.Namespace) -> int:
     from grader.bank.reference import compute_all, is_evalplus_file, read_reference_tasks
     from grader.sandbox.docker import DockerSandbox, DockerSettings
     from grader.sandbox.interface import SandboxFailureError, SandboxUnavailableError
+    from grader.sandbox.pool import PoolSettings, WarmPool
 
     files = [Path(f) for f in args.files]
     try:

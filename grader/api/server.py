@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
+import socket
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +54,12 @@ class GraderServer:
     def __init__(self, settings: ServerSettings, sandbox: Sandbox | None = None) -> None:
         self.settings = settings
         self.bank = BankStore.open(settings.bank)
-        self.docker = DockerSandbox(settings.docker)
+        docker = settings.docker
+        if not docker.owner:
+            # A fixed port identifies this server across restarts; an ephemeral one cannot.
+            owner = f"{socket.gethostname()}:{settings.port}" if settings.port else uuid.uuid4().hex
+            docker = dataclasses.replace(docker, owner=owner)
+        self.docker = DockerSandbox(docker)
         self.pool = WarmPool(self.docker, settings.pool) if settings.pool is not None else None
         self.sandbox: Sandbox = sandbox or self.pool or self.docker
         self.health = HealthReporter(self.sandbox, settings.health_interval_s)

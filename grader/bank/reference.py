@@ -63,12 +63,13 @@ async def compute_outputs(task: ReferenceTask, sandbox: Sandbox) -> Question:
         for index, test in enumerate(question.tests):
             run = await session.run_test(index, test.input)
             report = run.report or {}
-            if run.timed_out or "value" not in report:
+            if run.timed_out or report.get("typed") is None:
                 why = "timed out" if run.timed_out else str(report.get("exception") or report or "no result")
                 raise ReferenceError(
                     f"{question.info.id}: the canonical solution failed on input {index}: {why}"
                 )
-            tests.append(dataclasses.replace(test, output=str(report["value"])))
+            # Outputs are kept typed, so a candidate's tuple is not taken for a list.
+            tests.append(dataclasses.replace(test, output=str(report["typed"])))
             slowest_ms = max(slowest_ms, run.cpu_ms)
     time_s = max(MIN_TIME_S, math.ceil(TIME_FACTOR * slowest_ms / 100) / 10)
     info = dataclasses.replace(question.info, limits=dataclasses.replace(question.info.limits, time_s=time_s))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from grader.bank.model import CheckerName, QuestionInfo, QuestionKind, TestCase
 from grader.judge.checkers import poly_root, text_equal, value_equal
+from grader.judge.values import evalplus_equal
 from grader.judge.verdict import Verdict
 from grader.sandbox.interface import TestRun
 
@@ -73,6 +74,11 @@ def judge_test(info: QuestionInfo, test: TestCase, run: TestRun) -> Judgement:
             return Judgement(Verdict.ACCEPTED)
         return Judgement(Verdict.WRONG_ANSWER, f"expected {_clip(test.output)!r}, got {_clip(got)!r}")
     if info.kind is QuestionKind.CALL:
+        if info.checker.name is CheckerName.EVALPLUS and report.get("typed") is not None:
+            got = str(report["typed"])
+            if evalplus_equal(got, test.output, info.checker):
+                return Judgement(Verdict.ACCEPTED)
+            return Judgement(Verdict.WRONG_ANSWER, f"expected {_clip(test.output)}, got {_clip(got)}")
         if "value" in report:
             got = str(report["value"])
             if info.checker.name is CheckerName.POLY_ROOT:

@@ -198,14 +198,50 @@ def run_test(kind: str, entry_point: str, prelude: str, code: types.CodeType) ->
         try:
             text = dumps(value, allow_nan=True)
         except (TypeError, ValueError, RecursionError):
-            report(not_serializable=type(value).__name__)
+            text = None
+        try:
+            typed = dumps(tagged(value), allow_nan=True)
+        except (TypeError, ValueError, RecursionError):
+            typed = None
+        if text is None:
+            report(not_serializable=type(value).__name__, typed=typed)
         else:
-            report(value=text)
+            report(value=text, typed=typed)
     else:
         report(passed=True)
     flush_quietly()
     # Skip interpreter shutdown: no atexit hook, excepthook or lingering thread runs after this.
     exit_now(0)
+
+
+def tagged(value: Any) -> Any:
+    """The value as JSON that keeps Python's types: every value that JSON does not have natively
+    becomes {"$t": type, "v": ...}, dicts included, so a plain JSON object never occurs. The judge
+    decodes it without evaluating anything (grader/judge/values.py)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return (
+            value
+            if value == value and value not in (float("inf"), float("-inf"))
+            else {"$t": "float", "v": repr(value)}
+        )
+    if isinstance(value, list):
+        return [tagged(v) for v in value]
+    if isinstance(value, tuple):
+        return {"$t": "tuple", "v": [tagged(v) for v in value]}
+    if isinstance(value, set | frozenset):
+        return {
+            "$t": type(value).__name__ if type(value) in (set, frozenset) else "set",
+            "v": [tagged(v) for v in value],
+        }
+    if isinstance(value, dict):
+        return {"$t": "dict", "v": [[tagged(k), tagged(v)] for k, v in value.items()]}
+    if isinstance(value, complex):
+        return {"$t": "complex", "v": [tagged(value.real), tagged(value.imag)]}
+    if isinstance(value, bytes | bytearray):
+        return {"$t": "bytes", "v": list(value)}
+    return {"$t": "object", "type": type(value).__name__, "v": repr(value)[:MESSAGE_LIMIT]}
 
 
 KWARGS_MARKER = "#kwargs"

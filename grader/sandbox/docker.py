@@ -28,6 +28,7 @@ from grader.sandbox.interface import (
 log = structlog.get_logger(__name__)
 
 LABEL = "grader.sandbox"
+OWNER_LABEL = "grader.owner"
 STREAM_LIMIT = 128 * 1024 * 1024
 ENGINE_DOWN_MARKERS = (
     "Cannot connect to the Docker daemon",
@@ -53,6 +54,9 @@ class DockerSettings:
     wall_extra_s: float = 2.0
     """Wall-clock backstop per test: time limit x wall_factor + wall_extra_s."""
     start_timeout_s: float = 60.0
+    owner: str = ""
+    """Labels this server's containers, so that at start it removes only its own leftovers and
+    never those of another server sharing the engine. Empty: the host name and port."""
 
 
 def run_args(settings: DockerSettings, program: Program, name: str) -> list[str]:
@@ -68,6 +72,7 @@ def container_args(settings: DockerSettings, memory_limit_mb: int, name: str) ->
         settings.docker_cli, "run", "-i", "--rm", "--init",
         "--name", name,
         "--label", f"{LABEL}=1",
+        "--label", f"{OWNER_LABEL}={settings.owner}",
         "--runtime", settings.runtime,
         "--network", "none",
         "--memory", f"{memory_mb}m",
@@ -218,8 +223,16 @@ class DockerSandbox:
             raise SandboxUnavailableError(f"docker engine does not answer: {out[-300:]}")
 
     async def remove_leftovers(self) -> int:
-        """Removes sandbox containers left behind (e.g. by a crashed server); returns how many."""
-        code, out = await self._docker("ps", "-aq", "--filter", f"label={LABEL}")
+        """Removes the containers a previous run of this server left behind (it crashed); returns
+        how many. Other servers' containers on the same engine are not touched."""
+        code, out = await self._docker(
+            "ps",
+            "-aq",
+            "--filter",
+            f"label={LABEL}",
+            "--filter",
+            f"label={OWNER_LABEL}={self.settings.owner}",
+        )
         ids = out.split() if code == 0 else []
         if ids:
             await self._docker("rm", "-f", *ids, timeout=60.0)

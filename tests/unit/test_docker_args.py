@@ -122,8 +122,11 @@ class TestIdentity:
     """The container is labelled, named, removed on exit, and runs the configured image and runtime."""
 
     def test_label(self, args: list[str]) -> None:
+        """Sandboxes are labelled as such and with their server, whose leftovers alone it removes."""
         assert f"{LABEL}=1" in values(args, "--label")
-        assert values(args, "--label") == ["grader.sandbox=1"]
+        assert values(args, "--label") == ["grader.sandbox=1", "grader.owner="]
+        owned = run_args(DockerSettings(owner="host:50051"), program(), NAME)
+        assert "grader.owner=host:50051" in values(owned, "--label")
 
     def test_name_and_removal(self, args: list[str]) -> None:
         assert values(args, "--name") == [NAME]

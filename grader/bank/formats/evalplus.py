@@ -27,9 +27,9 @@ from grader.bank.model import (
 
 EVALPLUS_KEYS = frozenset({"task_id", "entry_point", "canonical_solution", "base_input", "plus_input"})
 
-# EvalPlus compares floats within 1e-6 when a task states no tolerance (np.allclose, rtol 1e-7).
-DEFAULT_ATOL = 1e-6
+# np.allclose's relative tolerance in EvalPlus's comparison; abs_tol is the task's atol (0: none).
 RTOL = 1e-7
+POLY_ROOT_ATOL = 1e-4
 
 # Tasks whose answer is checked by an oracle instead of equality with the canonical output.
 POLY_ROOT_TASKS = frozenset({"HumanEval/32"})
@@ -77,11 +77,10 @@ def parse_evalplus(row: Row, test_set: TestSet) -> ReferenceTask:
     except (TypeError, ValueError):
         raise RowError("atol: not a number") from None
     prompt = req_str(row, "prompt")
-    checker = CheckerSpec(
-        CheckerName.POLY_ROOT if task_id in POLY_ROOT_TASKS else CheckerName.FLOAT,
-        abs_tol=atol or DEFAULT_ATOL,
-        rel_tol=RTOL,
-    )
+    if task_id in POLY_ROOT_TASKS:
+        checker = CheckerSpec(CheckerName.POLY_ROOT, abs_tol=atol or POLY_ROOT_ATOL, rel_tol=0.0)
+    else:
+        checker = CheckerSpec(CheckerName.EVALPLUS, abs_tol=atol, rel_tol=RTOL)
     tests = tuple(
         # One JSON argument per line, as the call runner reads them; the first few are public,
         # as the dataset publishes its base inputs' examples in the prompt.
