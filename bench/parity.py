@@ -38,8 +38,8 @@ KNOWN = {
 
 def build(dataset: str, tests: str, out: Path) -> None:
     subprocess.run(
-        [str(REPO / ".venv" / "bin" / "grader"), "bank", "build", "--out", str(out), "--evalplus-tests", tests,
-         str(EVALPLUS_FILES[dataset])],
+        [str(REPO / ".venv" / "bin" / "grader"), "bank", "build", "--out", str(out),
+         "--evalplus-tests", tests, str(EVALPLUS_FILES[dataset])],
         check=True, cwd=REPO,
     )  # fmt: skip
 
@@ -102,9 +102,8 @@ def main() -> None:
                       f"aside), {elapsed:.1f} s")  # fmt: skip
                 for line in lines:
                     print(line)
-    print(
-        f"overall {args.dataset} {args.tests}: agree {total_agree}/{total} = {total_agree / max(total, 1):.2%}"
-    )
+    share = total_agree / max(total, 1)
+    print(f"overall {args.dataset} {args.tests}: agree {total_agree}/{total} = {share:.2%}")
 
 
 if __name__ == "__main__":

@@ -152,16 +152,22 @@ def cmd_bank_build(args: argparse.Namespace) -> int:
         computed: list[tuple[Question, str, int]] = []
         if evalplus:
             # EvalPlus rows carry no outputs: run each canonical solution in the sandbox.
-            sandbox = DockerSandbox(DockerSettings(image=args.sandbox_image, runtime=args.runtime))
+            docker = DockerSandbox(DockerSettings(image=args.sandbox_image, runtime=args.runtime))
 
             async def reference_outputs() -> None:
-                await sandbox.check()
-                for path in evalplus:
-                    tasks = read_reference_tasks(path, TestSet(args.evalplus_tests))
-                    print(
-                        f"{path}: running {len(tasks)} canonical solutions in the sandbox...", file=sys.stderr
-                    )
-                    computed.extend(await compute_all(tasks, path, sandbox, args.concurrency))
+                await docker.check()
+                pool = WarmPool(docker, PoolSettings(size=args.concurrency))
+                await pool.start()
+                try:
+                    for path in evalplus:
+                        tasks = read_reference_tasks(path, TestSet(args.evalplus_tests))
+                        print(
+                            f"{path}: running {len(tasks)} canonical solutions in the sandbox...",
+                            file=sys.stderr,
+                        )
+                        computed.extend(await compute_all(tasks, path, pool, args.concurrency))
+                finally:
+                    await pool.close()
 
             asyncio.run(reference_outputs())
         report = build_bank(Path(args.out), [f for f in files if f not in evalplus], computed)

@@ -35,8 +35,8 @@ class CheckerName(enum.StrEnum):
     """Call-based answers: JSON values equal (a tuple counts as a list)."""
     EVALPLUS = "evalplus"
     """Call-based, typed: Python's `==` on the returned value (a tuple is not a list), or
-    np.allclose with abs_tol (or 1e-6 when the expected output is floats) and rel_tol, as EvalPlus
-    compares outputs."""
+    np.allclose with abs_tol (or 1e-6 when the expected output is floats) and rel_tol, and the
+    special oracles of a few MBPP tasks, as EvalPlus compares outputs."""
     POLY_ROOT = "poly_root"
     """Call-based: the answer x is a root of the polynomial whose coefficients are the first
     argument, within abs_tol (EvalPlus's oracle for HumanEval/32, where any root is right)."""

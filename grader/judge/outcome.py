@@ -76,7 +76,9 @@ def judge_test(info: QuestionInfo, test: TestCase, run: TestRun) -> Judgement:
     if info.kind is QuestionKind.CALL:
         if info.checker.name is CheckerName.EVALPLUS and report.get("typed") is not None:
             got = str(report["typed"])
-            if evalplus_equal(got, test.output, info.checker):
+            right = evalplus_equal(got, test.output, info.checker, task_id=info.id,
+                                   entry_point=info.entry_point, test_input=test.input)  # fmt: skip
+            if right:
                 return Judgement(Verdict.ACCEPTED)
             return Judgement(Verdict.WRONG_ANSWER, f"expected {_clip(test.output)}, got {_clip(got)}")
         if "value" in report:

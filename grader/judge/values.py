@@ -98,17 +98,85 @@ def allclose(got: Any, expected: Any, atol: float, rtol: float) -> bool:
     )
 
 
-def evalplus_equal(got_typed: str, expected_typed: str, spec: CheckerSpec) -> bool:
-    """EvalPlus's rule: with a tolerance (the task's atol, or 1e-6 when the expected output is
-    floats) np.allclose; otherwise Python's `==`, so a tuple is not a list."""
-    try:
-        got, expected = loads(got_typed), loads(expected_typed)
-    except (ValueError, RecursionError):
-        return False
-    atol = spec.abs_tol or (1e-6 if is_floats(expected) else 0.0)
-    if atol:
-        return allclose(got, expected, atol, spec.rel_tol)
+def _equal(got: Any, expected: Any) -> bool:
     try:
         return bool(got == expected)
     except (TypeError, ValueError, RecursionError):
         return False
+
+
+def _as_set(value: Any) -> set[Any] | None:
+    try:
+        return set(value)
+    except TypeError:
+        return None
+
+
+# EvalPlus's special oracles for MBPP+ (evalplus/eval/_special_oracle.py), keyed by entry point.
+SET_EQUAL = frozenset({"similar_elements", "find_char_long", "common_in_nested_lists", "extract_singly",
+                       "larg_nnum", "intersection_array", "find_dissimilar", "Diff"})  # fmt: skip
+NOT_NONE = frozenset({"check_str", "text_match_three", "text_starta_endb"})
+
+
+def _surface_area(base_edge: float, height: float) -> int:
+    """Mbpp/581's canonical solution is wrong; EvalPlus accepts this formula's answer too."""
+    slant = math.sqrt((base_edge / 2) ** 2 + height**2)
+    return round(base_edge**2 + 2 * base_edge * slant)
+
+
+def _digit_distance(num1: int, num2: int) -> int:
+    """Mbpp/558: EvalPlus also accepts the distance of the zero-padded numbers."""
+    a, b = str(num1), str(num2)
+    width = max(len(a), len(b))
+    return sum(abs(int(x) - int(y)) for x, y in zip(a.zfill(width), b.zfill(width), strict=True))
+
+
+def _mbpp_match(entry_point: str, got: Any, expected: Any, args: list[Any], atol: float) -> bool:
+    exact = _equal(got, expected)
+    try:
+        if entry_point == "are_equivalent":  # Mbpp/164: the data is ambiguous; any answer
+            return True
+        if entry_point == "sum_div":  # Mbpp/295
+            return exact or _equal(got, 0)
+        if entry_point == "surface_Area":  # Mbpp/581
+            return exact or abs(got - _surface_area(*args)) <= atol
+        if entry_point == "digit_distance_nums":  # Mbpp/558
+            return exact or _equal(got, _digit_distance(*args))
+        if entry_point in SET_EQUAL:
+            got_set, expected_set = _as_set(got), _as_set(expected)
+            return got_set is not None and got_set == expected_set
+        if entry_point in NOT_NONE:  # the canonical output only says whether there is a match
+            wanted = expected is not None
+            return got == wanted if isinstance(got, bool) else (got is not None) == wanted
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return exact
+
+
+def evalplus_equal(
+    got_typed: str, expected_typed: str, spec: CheckerSpec, *, task_id: str = "", entry_point: str = "",
+    test_input: str = "",
+) -> bool:  # fmt: skip
+    """EvalPlus's rule: Python's `==` (so a tuple is not a list), or an MBPP task's special
+    oracle; failing that, with a tolerance (the task's atol, or 1e-6 when the expected output is
+    floats), same type and length and np.allclose."""
+    try:
+        got, expected = loads(got_typed), loads(expected_typed)
+    except (ValueError, RecursionError):
+        return False
+    if task_id.startswith("Mbpp/"):
+        try:
+            args = [loads(line) for line in test_input.split("\n")[1:] if line.strip()]
+        except (ValueError, RecursionError):
+            args = []
+        match = _mbpp_match(entry_point, got, expected, args, spec.abs_tol)
+    else:
+        match = _equal(got, expected)
+    if match:
+        return True
+    atol = spec.abs_tol or (1e-6 if is_floats(expected) else 0.0)
+    if not atol or type(got) is not type(expected):
+        return False
+    if isinstance(expected, list | tuple) and len(got) != len(expected):
+        return False
+    return allclose(got, expected, atol, spec.rel_tol)

@@ -244,18 +244,48 @@ def tagged(value: Any) -> Any:
     return {"$t": "object", "type": type(value).__name__, "v": repr(value)[:MESSAGE_LIMIT]}
 
 
+def untagged(value: Any) -> Any:
+    """The inverse of `tagged`, for inputs: builds tuples, sets, dicts with any keys, complex
+    numbers, bytes and special floats from their tagged JSON; evaluates nothing."""
+    if isinstance(value, list):
+        return [untagged(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    kind: Any = value.get("$t")
+    inner: Any = value.get("v")
+    if kind == "tuple":
+        return tuple(untagged(v) for v in inner)
+    if kind == "set":
+        return {untagged(v) for v in inner}
+    if kind == "frozenset":
+        return frozenset(untagged(v) for v in inner)
+    if kind == "dict":
+        return {untagged(k): untagged(v) for k, v in inner}
+    if kind == "float":
+        return float(inner)
+    if kind == "complex":
+        return complex(untagged(inner[0]), untagged(inner[1]))
+    if kind == "bytes":
+        return bytes(inner)
+    raise ValueError(f"cannot rebuild an input tagged {kind!r}")
+
+
 KWARGS_MARKER = "#kwargs"
+TYPED_MARKER = "#typed"
 
 
 def call_arguments(text: str) -> tuple[list[Any], dict[str, Any]]:
     """One JSON value per line, positional; or the line `#kwargs` and then one JSON object of
-    keyword arguments (LeetCode-style `n = 7, queries = [...]` inputs)."""
+    keyword arguments (LeetCode-style `n = 7, queries = [...]` inputs); or the line `#typed` and
+    then one tagged JSON value per line (EvalPlus inputs with tuples, sets, complex numbers)."""
     lines = [line for line in text.split("\n") if line.strip()]
     if lines and lines[0].strip() == KWARGS_MARKER:
         kwargs = json.loads("\n".join(lines[1:]))
         if not isinstance(kwargs, dict):
             raise TypeError("#kwargs input is not a JSON object")
         return [], kwargs
+    if lines and lines[0].strip() == TYPED_MARKER:
+        return [untagged(json.loads(line)) for line in lines[1:]], {}
     return [json.loads(line) for line in lines], {}
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.bank.formats.common import Row, RowError, req_str
+from grader.bank.formats.mbpp_inputs import mbpp_arguments
 from grader.bank.model import (
     CheckerName,
     CheckerSpec,
@@ -24,6 +25,7 @@ from grader.bank.model import (
     QuestionKind,
     TestCase,
 )
+from grader.runner.child import TYPED_MARKER, tagged
 
 EVALPLUS_KEYS = frozenset({"task_id", "entry_point", "canonical_solution", "base_input", "plus_input"})
 
@@ -31,7 +33,7 @@ EVALPLUS_KEYS = frozenset({"task_id", "entry_point", "canonical_solution", "base
 RTOL = 1e-7
 POLY_ROOT_ATOL = 1e-4
 
-# Tasks whose answer is checked by an oracle instead of equality with the canonical output.
+# Where any root is right, not the canonical one (MBPP's oracles are in grader/judge/values.py).
 POLY_ROOT_TASKS = frozenset({"HumanEval/32"})
 
 
@@ -77,23 +79,31 @@ def parse_evalplus(row: Row, test_set: TestSet) -> ReferenceTask:
     except (TypeError, ValueError):
         raise RowError("atol: not a number") from None
     prompt = req_str(row, "prompt")
+    entry_point = req_str(row, "entry_point")
     if task_id in POLY_ROOT_TASKS:
         checker = CheckerSpec(CheckerName.POLY_ROOT, abs_tol=atol or POLY_ROOT_ATOL, rel_tol=0.0)
     else:
         checker = CheckerSpec(CheckerName.EVALPLUS, abs_tol=atol, rel_tol=RTOL)
+    mbpp = task_id.startswith("Mbpp/")
+    try:
+        typed = [mbpp_arguments(task_id, args) if mbpp else args for args in inputs]
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        raise RowError(
+            f"base_input/plus_input: cannot rebuild the argument types ({type(exc).__name__})"
+        ) from None
     tests = tuple(
-        # One JSON argument per line, as the call runner reads them; the first few are public,
-        # as the dataset publishes its base inputs' examples in the prompt.
-        TestCase(input="\n".join(json.dumps(arg) for arg in args), output="", public=i == 0)
-        for i, args in enumerate(inputs)
-    )
+        # Tagged JSON, one argument per line, so tuples, sets and complex numbers arrive as such.
+        TestCase(input="\n".join([TYPED_MARKER, *(json.dumps(tagged(arg)) for arg in args)]), output="",
+                 public=i == 0)
+        for i, args in enumerate(typed)
+    )  # fmt: skip
     suffix = "" if test_set is TestSet.BASE else "+"
     info = QuestionInfo(
         id=task_id,
         title=f"{task_id} ({'HumanEval' if task_id.startswith('HumanEval') else 'MBPP'}{suffix})",
         kind=QuestionKind.CALL,
         prompt=prompt,
-        entry_point=req_str(row, "entry_point"),
+        entry_point=entry_point,
         source=f"evalplus-{test_set}",
         checker=checker,
         prelude=Prelude.NONE,

@@ -82,7 +82,7 @@ _NAMES: dict[str, Any] = {
 }
 
 
-class NonFiniteValue(ValueError):
+class NonFiniteError(ValueError):
     """An expected value with no JSON form (inf, -inf, nan): the test is skipped."""
 
 
@@ -151,12 +151,12 @@ def _literal_node(node: ast.expr, what: str) -> Any:
 
 
 def _json_ready(value: Any, what: str) -> Any:
-    """``value`` with tuples as lists, if it has a JSON form; raises RowError or NonFiniteValue."""
+    """``value`` with tuples as lists, if it has a JSON form; raises RowError or NonFiniteError."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise NonFiniteValue(what)
+            raise NonFiniteError(what)
         return value
     if isinstance(value, list | tuple):
         return [_json_ready(v, what) for v in value]
@@ -187,15 +187,16 @@ def parse_kwargs(text: str, what: str = "input") -> dict[str, Any]:
     call = tree.body
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "f"):
         raise RowError(f"{what}: not keyword arguments")
-    if call.args or any(kw.arg is None for kw in call.keywords):
+    if call.args:
         raise RowError(f"{what}: only keyword arguments are allowed")
     kwargs: dict[str, Any] = {}
     for kw in call.keywords:
-        assert kw.arg is not None
+        if kw.arg is None:  # **mapping
+            raise RowError(f"{what}: only keyword arguments are allowed")
         where = f"{what}: argument {kw.arg!r}"
         try:
             kwargs[kw.arg] = _json_ready(_literal_node(kw.value, where), where)
-        except NonFiniteValue:
+        except NonFiniteError:
             raise RowError(f"{where}: a non-finite number has no JSON form") from None
     return kwargs
 
@@ -208,7 +209,7 @@ def kwargs_input(kwargs: Mapping[str, Any], what: str = "input") -> str:
 def parse_output(text: str, *, returns_text: bool, what: str = "output") -> str:
     """An expected output as JSON. ``returns_text``: the method returns ``str``, whose answers
     the dataset wrote unquoted, so the text is the value. Raises :class:`RowError`, or
-    ``ValueError`` (:class:`NonFiniteValue`) for inf/nan."""
+    :class:`NonFiniteError` for inf or nan (the caller skips that test)."""
     if returns_text:
         return _dumps(text, what)
     return _dumps(_json_ready(_literal(text, what), what), what)
@@ -335,7 +336,7 @@ def leetcode_tests(value: object, *, returns_text: bool) -> tuple[tuple[TestCase
         test_input = kwargs_input(parse_kwargs(item["input"], f"{what}: input"), f"{what}: input")
         try:
             output = parse_output(item["output"], returns_text=returns_text, what=f"{what}: output")
-        except NonFiniteValue:
+        except NonFiniteError:
             non_finite += 1
             continue
         tests.append(TestCase(input=test_input, output=output, public=not tests))
@@ -388,4 +389,4 @@ def parse_leetcode(row: Row) -> Question:
 
 def is_leetcode_row(row: Row) -> bool:
     """Whether a row has LeetCodeDataset's shape (``task_id``, ``entry_point``, ``input_output``)."""
-    return SIGNATURE <= row.keys()
+    return row.keys() >= SIGNATURE
