@@ -5,7 +5,7 @@
 #   docker   the Docker CLI, which the service uses to start sandbox containers
 # and builds on the local Debian base made by sandbox_images/build.sh. With a registry, any
 # python:3.11 Debian image works as BASE_IMAGE.
-ARG BASE_IMAGE=grader-base-python:bookworm
+ARG BASE_IMAGE=grader-base-python:latest
 FROM ${BASE_IMAGE}
 COPY build/service/site /opt/grader/site
 COPY build/service/docker /usr/local/bin/docker

@@ -8,12 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 lang=${1:-python}
 suite=${DEBIAN_SUITE:-bookworm}
-base=grader-base-$lang:$suite
-image=grader-sandbox-$lang
 case $lang in
-  python) include=python3 ;;
+  # numpy: model-written solutions use it, and EvalPlus's reference environment has it.
+  python) include=python3,python3-numpy ;;
   *) echo "unknown sandbox language: $lang" >&2; exit 2 ;;
 esac
+# The base's tag names what it holds, so changing the package list builds a new one.
+base=grader-base-$lang:$suite-$(echo "$include" | sha256sum | cut -c1-8)
+image=grader-sandbox-$lang
 
 if ! docker image inspect "$base" >/dev/null 2>&1; then
   command -v debootstrap >/dev/null || { apt-get update -q && apt-get install -y -q debootstrap; }
@@ -26,7 +28,9 @@ if ! docker image inspect "$base" >/dev/null 2>&1; then
   tar -C "$rootfs" -c . | docker import - "$base" >/dev/null
 fi
 
-hash=$(cat "sandbox_images/$lang/Dockerfile" grader/runner/*.py | sha256sum | cut -c1-12)
+docker tag "$base" "grader-base-$lang:latest"   # what the service image builds on
+
+hash=$( (echo "$base"; cat "sandbox_images/$lang/Dockerfile" grader/runner/*.py) | sha256sum | cut -c1-12)
 if ! docker image inspect "$image:$hash" >/dev/null 2>&1; then
   ctx=$(mktemp -d /tmp/grader-ctx.XXXXXX)
   cp "sandbox_images/$lang/Dockerfile" "$ctx/"
