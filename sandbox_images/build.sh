@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 lang=${1:-python}
 suite=${DEBIAN_SUITE:-bookworm}
 case $lang in
-  # numpy: model-written solutions use it, and EvalPlus's reference environment has it.
-  python) include=python3,python3-numpy ;;
+  # numpy: model-written solutions use it, and EvalPlus's reference environment has it;
+  # sortedcontainers: LeetCodeDataset's header imports it.
+  python) include=python3,python3-numpy,python3-sortedcontainers ;;
   *) echo "unknown sandbox language: $lang" >&2; exit 2 ;;
 esac
 # The base's tag names what it holds, so changing the package list builds a new one.
