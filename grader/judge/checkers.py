@@ -123,8 +123,9 @@ def value_equal(got_json: str, expected_json: str, spec: CheckerSpec) -> bool:
 def poly_root(test_input: str, got_json: str, spec: CheckerSpec) -> bool:
     """EvalPlus's oracle for find_zero: the answer is a root of the polynomial whose coefficients
     are the first argument, |p(x)| <= abs_tol. Any root is right, not only the canonical one."""
+    lines = [line for line in test_input.split("\n") if line.strip() and not line.startswith("#")]
     try:
-        coefficients = json.loads(test_input.split("\n", 1)[0])
+        coefficients = json.loads(lines[0]) if lines else None
         x = json.loads(got_json)
     except ValueError:
         return False
