@@ -22,6 +22,7 @@ from grader.sandbox.interface import Program, Sandbox
 
 REFERENCE_LIMITS = Limits(time_s=20.0, memory_mb=1024, output_mb=64)
 MIN_TIME_S = 1.0
+BATCH_SIZE = 1000
 TIME_FACTOR = 4.0
 
 
@@ -60,17 +61,31 @@ async def compute_outputs(task: ReferenceTask, sandbox: Sandbox) -> Question:
     tests: list[TestCase] = []
     slowest_ms = 0.0
     async with sandbox.session(program) as session:
-        for index, test in enumerate(question.tests):
-            run = await session.run_test(index, test.input)
-            report = run.report or {}
-            if run.timed_out or report.get("typed") is None:
-                why = "timed out" if run.timed_out else str(report.get("exception") or report or "no result")
-                raise ReferenceError(
-                    f"{question.info.id}: the canonical solution failed on input {index}: {why}"
+        start = 0
+        while start < len(question.tests):
+            chunk = question.tests[start : start + BATCH_SIZE]
+            batch = await session.run_batch(start, [t.input for t in chunk])
+            # A batch may stop early without a failure: its result channel was full (large
+            # outputs); the rest go in the next batch.
+            for offset, report in enumerate(batch.reports):
+                if report.get("typed") is None:
+                    why = ("timed out" if report.get("timeout") else
+                           str(report.get("exception") or report.get("fatal") or "no result"))  # fmt: skip
+                    raise ReferenceError(
+                        f"{question.info.id}: the canonical solution failed on input {start + offset}: {why}"
+                    )
+                # Outputs are kept typed, so a candidate's tuple is not taken for a list.
+                tests.append(dataclasses.replace(chunk[offset], output=str(report["typed"])))
+                slowest_ms = max(slowest_ms, float(report.get("cpu_ms") or 0.0))
+            if not batch.reports:
+                process = batch.process
+                why = (
+                    "timed out"
+                    if process.timed_out
+                    else f"ended (exit {process.exit_code}, signal {process.signal})"
                 )
-            # Outputs are kept typed, so a candidate's tuple is not taken for a list.
-            tests.append(dataclasses.replace(test, output=str(report["typed"])))
-            slowest_ms = max(slowest_ms, run.cpu_ms)
+                raise ReferenceError(f"{question.info.id}: the canonical solution {why} on input {start}")
+            start += len(batch.reports)
     time_s = max(MIN_TIME_S, math.ceil(TIME_FACTOR * slowest_ms / 100) / 10)
     info = dataclasses.replace(question.info, limits=dataclasses.replace(question.info.limits, time_s=time_s))
     return Question(info=info, tests=tuple(tests))

@@ -76,6 +76,9 @@ _SELECT_QUESTION = "SELECT * FROM questions WHERE id = ?"
 _SELECT_TESTS = "SELECT public, input, output FROM tests WHERE question_id = ? ORDER BY idx"
 _SELECT_PUBLIC_TESTS = "SELECT public, input, output FROM tests WHERE question_id = ? AND public ORDER BY idx"
 _SELECT_TEST = "SELECT public, input, output FROM tests WHERE question_id = ? AND idx = ?"
+_SELECT_TEST_RANGE = (
+    "SELECT public, input, output FROM tests WHERE question_id = ? AND idx >= ? AND idx < ? ORDER BY idx"
+)
 # A window applies only when ?2 is 1; undated questions ('') then never match.
 _LIST_QUESTIONS = (
     "SELECT * FROM questions WHERE id > ?1"
@@ -455,6 +458,12 @@ class BankStore:
         if row is None:
             raise KeyError(f"{question_id}#{index}")
         return _test_from_row(row)
+
+    def get_tests(self, question_id: str, start: int, count: int) -> list[TestCase]:
+        """Tests start .. start+count-1 (fewer at the end), in one query."""
+        with self._connection() as conn:
+            rows = conn.execute(_SELECT_TEST_RANGE, (question_id, start, start + count)).fetchall()
+        return [_test_from_row(row) for row in rows]
 
     def iter_tests(self, question_id: str) -> Iterator[TestCase]:
         """A question's tests, public first, read one at a time.

@@ -151,8 +151,8 @@ class Zygote:
         elif not hello.get("ready"):
             raise ZygoteGone("submission zygote did not start")
 
-    def fork(self, fds: list[int], cpu_limit: int, stack: int) -> int:
-        self.channel.send({"cpu_limit": cpu_limit, "stack": stack}, fds)
+    def fork(self, fds: list[int], cpu_limit: int, stack: int, batch: int = 0, time_s: float = 0.0) -> int:
+        self.channel.send({"cpu_limit": cpu_limit, "stack": stack, "batch": batch, "time_s": time_s}, fds)
         return int(self.channel.receive(timeout=30.0)["pid"])
 
     def close(self) -> None:
@@ -187,11 +187,14 @@ class Supervisor:
         kind = message.get("type")
         if kind == "submission":
             self.load(message)
-        elif kind == "test":
+        elif kind in ("test", "batch"):
             if self.submission is None:
                 self.send({"type": "error", "message": "test before submission"})
                 return
-            result = self.run_test(self.submission, message["input"])
+            if kind == "test":
+                result = self.run_test(self.submission, message["input"])
+            else:
+                result = self.run_test(self.submission, message["inputs"], batch=True)
             result.update(type="result", index=int(message["index"]))
             self.send(result)
         elif kind == "reset":
@@ -242,10 +245,14 @@ class Supervisor:
                 self.zygote = self.root_zygote().spawn(sub)
         return self.zygote
 
-    def run_test(self, sub: Submission, test_input: str) -> dict[str, Any]:
+    def run_test(self, sub: Submission, test_input: str | list[str], batch: bool = False) -> dict[str, Any]:
+        """One test, or with `batch` many call inputs in one process (one result per input)."""
         input_path = os.path.join(protocol.CODE_DIR, "input")
         with open(input_path, "w", encoding="utf-8", errors="surrogatepass") as f:
-            f.write(test_input)
+            if isinstance(test_input, list):
+                f.writelines(json.dumps(text) + "\n" for text in test_input)
+            else:
+                f.write(test_input)
         os.chmod(input_path, 0o644)
         try:
             zygote = self.ensure_zygote(sub)
@@ -254,7 +261,8 @@ class Supervisor:
             return {"error": f"zygote failed: {exc}"}
         if zygote.compile_error is not None:
             return blank_result(report={"compile_error": zygote.compile_error})
-        result = TestRun(sub, zygote, self.spared()).execute(input_path)
+        count = len(test_input) if batch else 0
+        result = TestRun(sub, zygote, self.spared(), batch=count).execute(input_path)
         if result.pop("zygote_gone", False):
             self.stop_zygote()
             reap()
@@ -295,7 +303,12 @@ def blank_result(**fields: Any) -> dict[str, Any]:
 class TestRun:
     """One test: a worker forked by the zygote, watched until it ends or a limit ends it."""
 
-    def __init__(self, sub: Submission, zygote: Zygote, spared: set[int]) -> None:
+    def __init__(self, sub: Submission, zygote: Zygote, spared: set[int], batch: int = 0) -> None:
+        self.batch = batch
+        """How many inputs one worker runs (0: one test, the usual way)."""
+        # A batch may spend each input's CPU time, plus a second to start.
+        self.cpu_budget = sub.time_s * batch + 1.0 if batch else sub.time_s
+        self.wall_s = sub.wall_s + (self.cpu_budget - sub.time_s) * 2 if batch else sub.wall_s
         self.sub = sub
         self.zygote = zygote
         self.spared = spared
@@ -321,8 +334,9 @@ class TestRun:
         oom_before = oom_kills()
         started = time.monotonic()
         try:
-            pid = self.zygote.fork(theirs, cpu_limit=max(1, int(sub.time_s + 1.0)),
-                                   stack=min(sub.memory_kb * 1024, 1 << 30))  # fmt: skip
+            pid = self.zygote.fork(theirs, cpu_limit=max(1, int(self.cpu_budget + 1.0)),
+                                   stack=min(sub.memory_kb * 1024, 1 << 30), batch=self.batch,
+                                   time_s=sub.time_s)  # fmt: skip
         except ZygoteGone as exc:
             return blank_result(error=f"zygote failed: {exc}", zygote_gone=True)
         finally:
@@ -336,7 +350,7 @@ class TestRun:
             status = int(exit_report["status"])
             cpu = float(exit_report["utime"]) + float(exit_report["stime"])
             maxrss, gone = int(exit_report["maxrss"]), False
-        if cpu > sub.time_s:
+        if cpu > self.cpu_budget:
             self.timed_out = True
         return {
             "stdout": base64.b64encode(bytes(self.stdout[: sub.output_bytes])).decode(),
@@ -349,25 +363,25 @@ class TestRun:
             "peak_memory_kb": maxrss,
             "timed_out": self.timed_out,
             "oom_killed": oom_kills() > oom_before,
-            "report": parse_report(bytes(self.report), nonce),
+            "report": None if self.batch else parse_report(bytes(self.report), nonce),
+            "reports": parse_reports(bytes(self.report), nonce) if self.batch else None,
             "zygote_gone": gone,
         }
 
     def watch(self, pid: int, started: float, out_r: int, err_r: int, result_r: int) -> dict[str, Any] | None:
         """Collects output until the zygote reports the worker's exit; None if the zygote died."""
-        sub = self.sub
         control = self.zygote.channel.sock
         sel = selectors.DefaultSelector()
         for fd in (out_r, err_r, result_r):
             os.set_blocking(fd, False)
             sel.register(fd, selectors.EVENT_READ)
         sel.register(control, selectors.EVENT_READ)
-        deadline = started + sub.wall_s
+        deadline = started + self.wall_s
         exit_report: dict[str, Any] | None = None
         try:
             while True:
                 remaining = deadline - time.monotonic()
-                if not self.timed_out and (remaining <= 0 or cpu_seconds(pid) > sub.time_s):
+                if not self.timed_out and (remaining <= 0 or cpu_seconds(pid) > self.cpu_budget):
                     # The wall-clock backstop, or the CPU limit to the tick (RLIMIT_CPU is whole
                     # seconds and stays as the last resort).
                     self.timed_out = True
@@ -416,6 +430,19 @@ class TestRun:
         elif len(self.report) < REPORT_LIMIT:
             self.report += chunk
         return True
+
+
+def parse_reports(data: bytes, nonce: str) -> list[dict[str, Any]]:
+    """Every result line carrying this batch's nonce, in order."""
+    reports = []
+    for line in data.split(b"\n"):
+        try:
+            message = protocol.decode(line)
+        except ValueError:
+            continue
+        if message.pop("nonce", None) == nonce:
+            reports.append(dict(message))
+    return reports
 
 
 def parse_report(data: bytes, nonce: str) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ import structlog
 
 from grader.runner import protocol
 from grader.sandbox.interface import (
+    BatchRun,
     Program,
     SandboxFailureError,
     SandboxUnavailableError,
@@ -100,6 +101,8 @@ class ContainerSession:
         self.name = name
         self.memory_limit_mb = memory_limit_mb
         self._wall_s = 0.0
+        self._time_s = 0.0
+        self._last_reports: list[dict[str, Any]] = []
         self.uses = 0
         self.anomaly = ""
         """Why this container must not be reused (an OOM kill, a kill at a limit), or ""."""
@@ -138,6 +141,7 @@ class ContainerSession:
 
     async def load(self, program: Program, wall_s: float) -> None:
         self._wall_s = wall_s
+        self._time_s = program.limits.time_s
         limits = program.limits
         await self.request(
             {
@@ -156,10 +160,26 @@ class ContainerSession:
             timeout=30.0,
         )
 
-    async def run_test(self, index: int, test_input: str) -> TestRun:
-        reply = await self.request(
-            {"type": "test", "index": index, "input": test_input}, timeout=self._wall_s + 30.0
+    async def run_batch(self, first_index: int, inputs: list[str]) -> BatchRun:
+        """Runs call inputs in one process (EvalPlus-style); see child.py `run_batch`."""
+        budget = self._time_s * len(inputs) + 1.0
+        message = {"type": "batch", "index": first_index, "inputs": inputs}
+        process = await self.run_test(
+            first_index, "", message=message, timeout=self._wall_s + 2 * budget + 30.0
         )
+        reports = self._last_reports
+        if len(reports) > len(inputs) or any(r.get("i") != n for n, r in enumerate(reports)):
+            raise SandboxFailureError(f"sandbox {self.name}: malformed batch result")
+        return BatchRun(reports=tuple(reports), process=process)
+
+    async def run_test(
+        self, index: int, test_input: str, *, message: dict[str, Any] | None = None, timeout: float = 0.0
+    ) -> TestRun:
+        reply = await self.request(
+            message or {"type": "test", "index": index, "input": test_input},
+            timeout=timeout or self._wall_s + 30.0,
+        )
+        self._last_reports = list(reply.get("reports") or [])
         if "error" in reply:
             raise SandboxFailureError(f"sandbox {self.name}: {reply['error']}")
         if reply.get("type") != "result" or reply.get("index") != index:

@@ -44,6 +44,16 @@ class TestRun:
     the process ended before reporting."""
 
 
+@dataclass(frozen=True, slots=True)
+class BatchRun:
+    """Many call inputs run by one process: each input's report, and the process's outcome."""
+
+    reports: tuple[dict[str, Any], ...]
+    """One per input that finished, in order: value/typed, exception or timeout, and cpu_ms."""
+    process: TestRun
+    """How the process ended; its limits are the batch's."""
+
+
 class SandboxUnavailableError(Exception):
     """No sandbox can be had right now (the engine does not answer): retry later."""
 
@@ -56,6 +66,8 @@ class Session(Protocol):
     """One leased sandbox, holding one loaded program."""
 
     async def run_test(self, index: int, test_input: str) -> TestRun: ...
+
+    async def run_batch(self, first_index: int, inputs: list[str]) -> BatchRun: ...
 
 
 class Sandbox(Protocol):

@@ -56,6 +56,8 @@ def is_evalplus_row(row: Row) -> bool:
 
 def _inputs(row: Row, key: str) -> list[list[Any]]:
     value = row[key]
+    if value == {}:  # MBPP+ v0.2.0 writes Mbpp/793's empty plus_input as {}
+        return []
     if isinstance(value, str):
         try:
             value = json.loads(value)
