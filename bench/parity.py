@@ -53,12 +53,16 @@ def recorded(path: Path) -> dict[str, dict[str, str]]:
     return {task: entries[0] for task, entries in data["eval"].items()}
 
 
-def compare(path: Path, results: list[SampleResult], status_key: str) -> tuple[int, int, list[str]]:
+def compare(path: Path, results: list[SampleResult], tests: str) -> tuple[int, int, list[str]]:
+    """EvalPlus's base verdict, or for plus (base + extra inputs) its base and plus verdicts both."""
     rows = recorded(path)
     agree, lines = 0, []
     for result in results:
         task = result.sample.question_id
-        theirs = rows[task][status_key] == "pass"
+        theirs = rows[task]["base_status"] == "pass" and (
+            tests == "base" or rows[task]["plus_status"] == "pass"
+        )
+        status_key = f"{tests}_status"
         ours = result.passed
         if theirs == ours:
             agree += 1
@@ -75,7 +79,6 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=0, help="only the first N model files (0: all)")
     args = parser.parse_args()
     files = model_files(args.dataset)[: args.models or None]
-    status_key = f"{args.tests}_status"
     with tempfile.TemporaryDirectory() as tmp:
         bank = Path(tmp) / "bank.db"
         started = time.monotonic()
@@ -92,9 +95,10 @@ def main() -> None:
                     for i, (task, row) in enumerate(sorted(rows.items()))
                 ]
                 started = time.monotonic()
-                results = asyncio.run(evaluate(address, samples, progress=False))
+                # EvalPlus stops a sample at its first failing input; so does grader here.
+                results = asyncio.run(evaluate(address, samples, progress=False, stop_on_first_failure=True))
                 elapsed = time.monotonic() - started
-                agree, n, lines = compare(path, results, status_key)
+                agree, n, lines = compare(path, results, args.tests)
                 explained = sum("unexplained" not in line for line in lines)
                 total_agree, total = total_agree + agree, total + n
                 print(f"{path.name[:60]:<60} {args.tests}: agree {agree}/{n} = {agree / n:.2%} "
