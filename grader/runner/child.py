@@ -40,6 +40,7 @@ import threading
 import time
 import traceback
 import types
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 # LiveCodeBench runs candidates with this import block in front; questions from it rely on it
@@ -60,6 +61,7 @@ CODE_PATH = "/code/main.py"
 MESSAGE_LIMIT = 200
 PR_SET_DUMPABLE = 4
 LIBC = ctypes.CDLL(None)
+JSON_DUMPS = json.dumps  # bound at import, before any candidate code
 
 
 def send(control: socket.socket, **message: Any) -> None:
@@ -153,9 +155,11 @@ def become_worker(fds: list[int], request: dict[str, Any]) -> None:
     set_dumpable(1)  # an ordinary process again
 
 
-def run_test(kind: str, entry_point: str, prelude: str, code: types.CodeType) -> NoReturn:
-    # Bound before the candidate runs, so rebinding os.write or json.dumps cannot change a report.
-    write, dumps, exit_now = os.write, json.dumps, os._exit
+def reporter() -> Callable[..., None]:
+    """Writes result lines to fd 3, each with the nonce read (once) from fd 4. What it uses is
+    bound now, before the candidate runs, so rebinding os.write or json.dumps cannot change a
+    report."""
+    write, dumps = os.write, json.dumps
     nonce = os.read(4, 64).decode()
     os.close(4)
 
@@ -165,6 +169,27 @@ def run_test(kind: str, entry_point: str, prelude: str, code: types.CodeType) ->
         with contextlib.suppress(OSError):
             while data:
                 data = data[write(3, data) :]
+
+    return report
+
+
+def value_fields(value: Any) -> dict[str, Any]:
+    """A returned value as plain JSON (tuples become lists) and as tagged JSON (types kept)."""
+    fields: dict[str, Any] = {}
+    try:
+        fields["value"] = JSON_DUMPS(value, allow_nan=True)
+    except (TypeError, ValueError, RecursionError):
+        fields["not_serializable"] = type(value).__name__
+    try:
+        fields["typed"] = JSON_DUMPS(tagged(value), allow_nan=True)
+    except (TypeError, ValueError, RecursionError):
+        fields["typed"] = None
+    return fields
+
+
+def run_test(kind: str, entry_point: str, prelude: str, code: types.CodeType) -> NoReturn:
+    exit_now = os._exit
+    report = reporter()
 
     def exception_report(exc: BaseException) -> None:
         report(exception=type(exc).__name__, message=str(exc)[:MESSAGE_LIMIT])
@@ -198,18 +223,7 @@ def run_test(kind: str, entry_point: str, prelude: str, code: types.CodeType) ->
         flush_quietly()
         exit_now(1)
     if kind == "call":
-        try:
-            text = dumps(value, allow_nan=True)
-        except (TypeError, ValueError, RecursionError):
-            text = None
-        try:
-            typed = dumps(tagged(value), allow_nan=True)
-        except (TypeError, ValueError, RecursionError):
-            typed = None
-        if text is None:
-            report(not_serializable=type(value).__name__, typed=typed)
-        else:
-            report(value=text, typed=typed)
+        report(**value_fields(value))
     else:
         report(passed=True)
     flush_quietly()
@@ -301,17 +315,9 @@ def run_batch(entry_point: str, prelude: str, code: types.CodeType, time_s: floa
     one JSON string per line (a call input), fd 3 gets one result line per input with its CPU
     time. Each call gets `time_s` of CPU time (ITIMER_PROF); the supervisor's budget for the whole
     batch stops a candidate that swallows the timer."""
-    write, dumps, exit_now, clock = os.write, json.dumps, os._exit, time.process_time
+    exit_now, clock = os._exit, time.process_time
     setitimer, prof = signal.setitimer, signal.ITIMER_PROF
-    nonce = os.read(4, 64).decode()
-    os.close(4)
-
-    def report(**fields: object) -> None:
-        fields["nonce"] = nonce
-        data = dumps(fields, default=repr).encode() + b"\n"
-        with contextlib.suppress(OSError):
-            while data:
-                data = data[write(3, data) :]
+    report = reporter()
 
     def time_up(signum: int, frame: object) -> None:
         raise _TimeLimit
@@ -352,18 +358,7 @@ def run_batch(entry_point: str, prelude: str, code: types.CodeType, time_s: floa
                    cpu_ms=(clock() - started) * 1000)  # fmt: skip
             continue
         cpu_ms = (clock() - started) * 1000
-        try:
-            text_value: str | None = dumps(value, allow_nan=True)
-        except (TypeError, ValueError, RecursionError):
-            text_value = None
-        try:
-            typed: str | None = dumps(tagged(value), allow_nan=True)
-        except (TypeError, ValueError, RecursionError):
-            typed = None
-        if text_value is None:
-            report(i=index, not_serializable=type(value).__name__, typed=typed, cpu_ms=cpu_ms)
-        else:
-            report(i=index, value=text_value, typed=typed, cpu_ms=cpu_ms)
+        report(i=index, cpu_ms=cpu_ms, **value_fields(value))
     flush_quietly()
     exit_now(0)
 
