@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from grader.bank.model import CheckerSpec
+from grader.runner.child import untagged
 
 
 class Opaque:
@@ -35,32 +36,11 @@ class TaggedValueError(ValueError):
 
 
 def decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    kind: Any = value.get("$t")
-    inner: Any = value.get("v")
+    """The runner's tagged JSON as Python values (the runner's own decoder, objects opaque)."""
     try:
-        if kind == "tuple":
-            return tuple(decode(v) for v in inner)
-        if kind == "set":
-            return {decode(v) for v in inner}
-        if kind == "frozenset":
-            return frozenset(decode(v) for v in inner)
-        if kind == "dict":
-            return {decode(k): decode(v) for k, v in inner}
-        if kind == "float":
-            return float(inner)
-        if kind == "complex":
-            return complex(decode(inner[0]), decode(inner[1]))
-        if kind == "bytes":
-            return bytes(inner)
-        if kind == "object":
-            return Opaque(str(value.get("type")), str(inner))
-    except (TypeError, ValueError) as exc:  # e.g. an unhashable set element
+        return untagged(value, Opaque)
+    except (TypeError, ValueError, KeyError, IndexError) as exc:  # e.g. an unhashable set element
         raise TaggedValueError(str(exc)) from exc
-    raise TaggedValueError(f"unknown tag {kind!r}")
 
 
 def loads(text: str) -> Any:

@@ -155,6 +155,20 @@ def become_worker(fds: list[int], request: dict[str, Any]) -> None:
     set_dumpable(1)  # an ordinary process again
 
 
+def candidate_namespace(module_name: str, prelude: str) -> dict[str, Any]:
+    """A fresh module for the candidate's code (registered, so pickling and dataclasses work),
+    with the prelude run in it, and argv and sys.path as for a program `main.py` in /code."""
+    module = types.ModuleType(module_name)
+    module.__file__ = "main.py"
+    sys.modules[module_name] = module
+    namespace = module.__dict__
+    if prelude == "lcb":
+        exec(LCB_PRELUDE, namespace)
+    sys.argv = ["main.py"]
+    sys.path[0] = "/code"
+    return namespace
+
+
 def reporter() -> Callable[..., None]:
     """Writes result lines to fd 3, each with the nonce read (once) from fd 4. What it uses is
     bound now, before the candidate runs, so rebinding os.write or json.dumps cannot change a
@@ -196,14 +210,7 @@ def run_test(kind: str, entry_point: str, prelude: str, code: types.CodeType) ->
 
     sys.set_int_max_str_digits(0)
     data_in = sys.stdin.read() if kind != "stdin" else ""
-    module = types.ModuleType("__main__" if kind == "stdin" else "solution")
-    module.__file__ = "main.py"
-    sys.modules[module.__name__] = module
-    namespace = module.__dict__
-    if prelude == "lcb":
-        exec(LCB_PRELUDE, namespace)
-    sys.argv = ["main.py"]
-    sys.path[0] = "/code"
+    namespace = candidate_namespace("__main__" if kind == "stdin" else "solution", prelude)
 
     if kind == "stdin":
         exit_now(run_program(code, namespace, exception_report))
@@ -261,30 +268,37 @@ def tagged(value: Any) -> Any:
     return {"$t": "object", "type": type(value).__name__, "v": repr(value)[:MESSAGE_LIMIT]}
 
 
-def untagged(value: Any) -> Any:
-    """The inverse of `tagged`, for inputs: builds tuples, sets, dicts with any keys, complex
-    numbers, bytes and special floats from their tagged JSON; evaluates nothing."""
+def untagged(value: Any, opaque: Callable[[str, str], Any] | None = None) -> Any:
+    """The inverse of `tagged`: builds tuples, sets, dicts with any keys, complex numbers, bytes
+    and special floats from their tagged JSON; evaluates nothing. An object that JSON cannot carry
+    becomes `opaque(type name, repr)`, or is refused when no `opaque` is given (inputs)."""
+
+    def inner_value(v: Any) -> Any:
+        return untagged(v, opaque)
+
     if isinstance(value, list):
-        return [untagged(v) for v in value]
+        return [inner_value(v) for v in value]
     if not isinstance(value, dict):
         return value
     kind: Any = value.get("$t")
     inner: Any = value.get("v")
     if kind == "tuple":
-        return tuple(untagged(v) for v in inner)
+        return tuple(inner_value(v) for v in inner)
     if kind == "set":
-        return {untagged(v) for v in inner}
+        return {inner_value(v) for v in inner}
     if kind == "frozenset":
-        return frozenset(untagged(v) for v in inner)
+        return frozenset(inner_value(v) for v in inner)
     if kind == "dict":
-        return {untagged(k): untagged(v) for k, v in inner}
+        return {inner_value(k): inner_value(v) for k, v in inner}
     if kind == "float":
         return float(inner)
     if kind == "complex":
-        return complex(untagged(inner[0]), untagged(inner[1]))
+        return complex(inner_value(inner[0]), inner_value(inner[1]))
     if kind == "bytes":
         return bytes(inner)
-    raise ValueError(f"cannot rebuild an input tagged {kind!r}")
+    if kind == "object" and opaque is not None:
+        return opaque(str(value.get("type")), str(inner))
+    raise ValueError(f"cannot rebuild a value tagged {kind!r}")
 
 
 KWARGS_MARKER = "#kwargs"
@@ -324,14 +338,7 @@ def run_batch(entry_point: str, prelude: str, code: types.CodeType, time_s: floa
 
     sys.set_int_max_str_digits(0)
     inputs = [json.loads(line) for line in sys.stdin.read().split("\n") if line]
-    module = types.ModuleType("solution")
-    module.__file__ = "main.py"
-    sys.modules[module.__name__] = module
-    namespace = module.__dict__
-    if prelude == "lcb":
-        exec(LCB_PRELUDE, namespace)
-    sys.argv = ["main.py"]
-    sys.path[0] = "/code"
+    namespace = candidate_namespace("solution", prelude)
     try:
         exec(code, namespace)
         function = resolve_entry_point(namespace, entry_point)
