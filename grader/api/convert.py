@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from grader.bank.model import Question, QuestionInfo
+from grader.bank.model import Question, QuestionInfo, TestSet
+from grader.grading import InvalidSubmissionError
 from grader.judge.verdict import SubmissionVerdict
 from grader.v1 import grader_pb2 as pb
 
@@ -65,4 +66,20 @@ def public_question(question: Question) -> pb.Question:
         partial_solution=info.partial_solution,
         task=info.task,
         category=info.category,
+        num_base_tests=info.tests_in(TestSet.BASE),
     )
+
+
+TEST_SETS: dict[int, TestSet] = {
+    pb.TEST_SET_UNSPECIFIED: TestSet.PLUS,
+    pb.TEST_SET_BASE: TestSet.BASE,
+    pb.TEST_SET_PLUS: TestSet.PLUS,
+}
+
+
+def test_set(value: int) -> TestSet:
+    """The request's test set; an unknown enum value (a newer client) is refused."""
+    try:
+        return TEST_SETS[value]
+    except KeyError:
+        raise InvalidSubmissionError(f"test_set {value} is not one of {sorted(TEST_SETS)}") from None

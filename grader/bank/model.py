@@ -19,6 +19,18 @@ class QuestionKind(enum.StrEnum):
     The check code runs inside the sandbox, so it must not hold hidden data."""
 
 
+class TestSet(enum.StrEnum):
+    """Which of a question's tests a submission runs.
+
+    EvalPlus questions built with their extra inputs hold the original inputs first ("base":
+    HumanEval, MBPP) and EvalPlus's extra ones after them; together they are "plus" (HumanEval+,
+    MBPP+). A question without that split has base tests only, so both choices run all of them.
+    """
+
+    BASE = "base"
+    PLUS = "plus"
+
+
 class CheckerName(enum.StrEnum):
     """How an answer is compared with the expected one, outside the sandbox."""
 
@@ -108,6 +120,18 @@ class QuestionInfo:
     """The benchmark's task name (LiveBench: ``LCB_generation`` or ``coding_completion``), or empty."""
     category: str = ""
     """The benchmark's category (LiveBench: ``coding``), or empty."""
+    num_base_tests: int = 0
+    """How many of the tests (the first ones) are base tests; 0: all of them (no plus tests)."""
+
+    @property
+    def total_tests(self) -> int:
+        return self.num_public_tests + self.num_private_tests
+
+    def tests_in(self, test_set: TestSet) -> int:
+        """How many tests, from the first, a submission asking for `test_set` runs."""
+        if test_set is TestSet.BASE and self.num_base_tests:
+            return min(self.num_base_tests, self.total_tests)
+        return self.total_tests
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,8 +42,8 @@ __all__ = [
     "NoTestsError",
 ]
 
-SCHEMA_VERSION = 2
-"""2: questions gained ``task`` and ``category``."""
+SCHEMA_VERSION = 3
+"""2: questions gained ``task`` and ``category``; 3: ``num_base`` (base/plus test sets)."""
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE questions (
@@ -54,7 +54,7 @@ CREATE TABLE questions (
     time_s REAL NOT NULL, memory_mb INTEGER NOT NULL, output_mb INTEGER NOT NULL,
     prelude TEXT NOT NULL, partial_solution TEXT NOT NULL,
     num_public INTEGER NOT NULL, num_private INTEGER NOT NULL,
-    task TEXT NOT NULL, category TEXT NOT NULL);
+    task TEXT NOT NULL, category TEXT NOT NULL, num_base INTEGER NOT NULL);
 CREATE TABLE tests (
     question_id TEXT NOT NULL, idx INTEGER NOT NULL, public INTEGER NOT NULL,
     input BLOB NOT NULL, output BLOB NOT NULL, PRIMARY KEY (question_id, idx));
@@ -71,7 +71,9 @@ CREATE TABLE staging.withheld_tests (
 """
 # Statements are literals so no SQL is ever assembled from strings; ``SELECT *`` follows
 # the column order of _SCHEMA, which _info_from_row mirrors.
-_INSERT_QUESTION = "INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_QUESTION = (
+    "INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _SELECT_QUESTION = "SELECT * FROM questions WHERE id = ?"
 _SELECT_TESTS = "SELECT public, input, output FROM tests WHERE question_id = ? ORDER BY idx"
 _SELECT_PUBLIC_TESTS = "SELECT public, input, output FROM tests WHERE question_id = ? AND public ORDER BY idx"
@@ -133,7 +135,7 @@ def _info_row(info: QuestionInfo, n_public: int, n_private: int) -> tuple[Any, .
         info.entry_point, info.release_date, info.source,
         checker.name.value, checker.abs_tol, checker.rel_tol,
         limits.time_s, limits.memory_mb, limits.output_mb, info.prelude.value,
-        info.partial_solution, n_public, n_private, info.task, info.category,
+        info.partial_solution, n_public, n_private, info.task, info.category, info.num_base_tests,
     )  # fmt: skip
 
 
@@ -155,6 +157,7 @@ def _info_from_row(row: tuple[Any, ...]) -> QuestionInfo:
         num_private_tests=row[17],
         task=row[18],
         category=row[19],
+        num_base_tests=row[20],
     )
 
 
@@ -424,6 +427,20 @@ class BankStore:
         with self._connection() as conn:
             (n,) = conn.execute("SELECT count(*) FROM questions").fetchone()
         return int(n)
+
+    def check(self) -> None:
+        """Raises BankOpenError unless the bank file can be opened and read now. A fresh
+        connection, as pooled ones go on reading a file removed or replaced under them."""
+        if self._closed:
+            raise BankOpenError(self._path, "bank store is closed")
+        try:
+            conn = sqlite3.connect(self._uri, uri=True)
+            try:
+                conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise BankOpenError(self._path, f"cannot read the bank ({exc})") from None
 
     def get_info(self, question_id: str) -> QuestionInfo | None:
         with self._connection() as conn:

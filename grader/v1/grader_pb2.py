@@ -24,47 +24,49 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16grader/v1/grader.proto\x12\tgrader.v1\"v\n\x0cGradeRequest\x12\x13\n\x0bquestion_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1d\n\x15stop_on_first_failure\x18\x04 \x01(\x08\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"\xd9\x01\n\rGradeResponse\x12\x13\n\x0bquestion_id\x18\x01 \x01(\t\x12#\n\x07verdict\x18\x02 \x01(\x0e\x32\x12.grader.v1.Verdict\x12\x14\n\x0ctests_passed\x18\x03 \x01(\x05\x12\x13\n\x0btests_total\x18\x04 \x01(\x05\x12\x11\n\tpass_rate\x18\x05 \x01(\x01\x12$\n\x05tests\x18\x06 \x03(\x0b\x32\x15.grader.v1.TestResult\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12\x16\n\x0e\x63ompile_output\x18\x08 \x01(\t\"\xa3\x01\n\nTestResult\x12\r\n\x05index\x18\x01 \x01(\x05\x12#\n\x07verdict\x18\x02 \x01(\x0e\x32\x12.grader.v1.Verdict\x12\x0e\n\x06public\x18\x03 \x01(\x08\x12\x14\n\x0cwall_time_ms\x18\x04 \x01(\x01\x12\x13\n\x0b\x63pu_time_ms\x18\x05 \x01(\x01\x12\x16\n\x0epeak_memory_kb\x18\x06 \x01(\x03\x12\x0e\n\x06\x64\x65tail\x18\x07 \x01(\t\"M\n\x11GradeBatchRequest\x12,\n\x0bsubmissions\x18\x01 \x03(\x0b\x32\x17.grader.v1.GradeRequest\x12\n\n\x02ks\x18\x02 \x03(\x05\"\xab\x01\n\x12GradeBatchResponse\x12\r\n\x05index\x18\x01 \x01(\x05\x12*\n\x06result\x18\x02 \x01(\x0b\x32\x18.grader.v1.GradeResponseH\x00\x12&\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x15.grader.v1.BatchErrorH\x00\x12*\n\x07summary\x18\x04 \x01(\x0b\x32\x17.grader.v1.BatchSummaryH\x00\x42\x06\n\x04item\"+\n\nBatchError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x94\x01\n\x0c\x42\x61tchSummary\x12\x0e\n\x06graded\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x01(\x05\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x03 \x01(\x05\x12-\n\tquestions\x18\x04 \x03(\x0b\x32\x1a.grader.v1.QuestionPassAtK\x12#\n\x07overall\x18\x05 \x03(\x0b\x32\x12.grader.v1.PassAtK\"o\n\x0fQuestionPassAtK\x12\x13\n\x0bquestion_id\x18\x01 \x01(\t\x12\x0f\n\x07samples\x18\x02 \x01(\x05\x12\x0f\n\x07\x63orrect\x18\x03 \x01(\x05\x12%\n\tpass_at_k\x18\x04 \x03(\x0b\x32\x12.grader.v1.PassAtK\"#\n\x07PassAtK\x12\t\n\x01k\x18\x01 \x01(\x05\x12\r\n\x05value\x18\x02 \x01(\x01\"s\n\x14ListQuestionsRequest\x12\x1a\n\x12release_date_start\x18\x01 \x01(\t\x12\x18\n\x10release_date_end\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"r\n\x15ListQuestionsResponse\x12-\n\tquestions\x18\x01 \x03(\x0b\x32\x1a.grader.v1.QuestionSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x11\n\tbank_size\x18\x03 \x01(\x05\"\x95\x01\n\x0fQuestionSummary\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x14\n\x0crelease_date\x18\x04 \x01(\t\x12\x18\n\x10num_public_tests\x18\x05 \x01(\x05\x12\x19\n\x11num_private_tests\x18\x06 \x01(\x05\x12\x0e\n\x06source\x18\x07 \x01(\t\")\n\x12GetQuestionRequest\x12\x13\n\x0bquestion_id\x18\x01 \x01(\t\"\xca\x02\n\x08Question\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x14\n\x0crelease_date\x18\x04 \x01(\t\x12\x0e\n\x06prompt\x18\x05 \x01(\t\x12\x14\n\x0cstarter_code\x18\x06 \x01(\t\x12\x13\n\x0b\x65ntry_point\x18\x07 \x01(\t\x12+\n\x0cpublic_tests\x18\x08 \x03(\x0b\x32\x15.grader.v1.PublicTest\x12\x19\n\x11num_private_tests\x18\t \x01(\x05\x12!\n\x06limits\x18\n \x01(\x0b\x32\x11.grader.v1.Limits\x12\x0f\n\x07\x63hecker\x18\x0b \x01(\t\x12\x0e\n\x06source\x18\x0c \x01(\t\x12\x18\n\x10partial_solution\x18\r \x01(\t\x12\x0c\n\x04task\x18\x0e \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x0f \x01(\t\"+\n\nPublicTest\x12\r\n\x05input\x18\x01 \x01(\t\x12\x0e\n\x06output\x18\x02 \x01(\t\"P\n\x06Limits\x12\x14\n\x0ctime_limit_s\x18\x01 \x01(\x01\x12\x17\n\x0fmemory_limit_mb\x18\x02 \x01(\x03\x12\x17\n\x0foutput_limit_mb\x18\x03 \x01(\x03*\xd8\x01\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x41\x43\x43\x45PTED\x10\x01\x12\x10\n\x0cWRONG_ANSWER\x10\x02\x12\x17\n\x13TIME_LIMIT_EXCEEDED\x10\x03\x12\x19\n\x15MEMORY_LIMIT_EXCEEDED\x10\x04\x12\x11\n\rRUNTIME_ERROR\x10\x05\x12\x11\n\rCOMPILE_ERROR\x10\x06\x12\x19\n\x15OUTPUT_LIMIT_EXCEEDED\x10\x07\x12\x0b\n\x07SKIPPED\x10\x08\x12\x12\n\x0eINTERNAL_ERROR\x10\t2\xa8\x02\n\x06Grader\x12:\n\x05Grade\x12\x17.grader.v1.GradeRequest\x1a\x18.grader.v1.GradeResponse\x12R\n\rListQuestions\x12\x1f.grader.v1.ListQuestionsRequest\x1a .grader.v1.ListQuestionsResponse\x12\x41\n\x0bGetQuestion\x12\x1d.grader.v1.GetQuestionRequest\x1a\x13.grader.v1.Question\x12K\n\nGradeBatch\x12\x1c.grader.v1.GradeBatchRequest\x1a\x1d.grader.v1.GradeBatchResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16grader/v1/grader.proto\x12\tgrader.v1\"\x9c\x01\n\x0cGradeRequest\x12\x13\n\x0bquestion_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1d\n\x15stop_on_first_failure\x18\x04 \x01(\x08\x12\x12\n\nrequest_id\x18\x05 \x01(\t\x12$\n\x08test_set\x18\x06 \x01(\x0e\x32\x12.grader.v1.TestSet\"\xd9\x01\n\rGradeResponse\x12\x13\n\x0bquestion_id\x18\x01 \x01(\t\x12#\n\x07verdict\x18\x02 \x01(\x0e\x32\x12.grader.v1.Verdict\x12\x14\n\x0ctests_passed\x18\x03 \x01(\x05\x12\x13\n\x0btests_total\x18\x04 \x01(\x05\x12\x11\n\tpass_rate\x18\x05 \x01(\x01\x12$\n\x05tests\x18\x06 \x03(\x0b\x32\x15.grader.v1.TestResult\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12\x16\n\x0e\x63ompile_output\x18\x08 \x01(\t\"\xa3\x01\n\nTestResult\x12\r\n\x05index\x18\x01 \x01(\x05\x12#\n\x07verdict\x18\x02 \x01(\x0e\x32\x12.grader.v1.Verdict\x12\x0e\n\x06public\x18\x03 \x01(\x08\x12\x14\n\x0cwall_time_ms\x18\x04 \x01(\x01\x12\x13\n\x0b\x63pu_time_ms\x18\x05 \x01(\x01\x12\x16\n\x0epeak_memory_kb\x18\x06 \x01(\x03\x12\x0e\n\x06\x64\x65tail\x18\x07 \x01(\t\"M\n\x11GradeBatchRequest\x12,\n\x0bsubmissions\x18\x01 \x03(\x0b\x32\x17.grader.v1.GradeRequest\x12\n\n\x02ks\x18\x02 \x03(\x05\"\xab\x01\n\x12GradeBatchResponse\x12\r\n\x05index\x18\x01 \x01(\x05\x12*\n\x06result\x18\x02 \x01(\x0b\x32\x18.grader.v1.GradeResponseH\x00\x12&\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x15.grader.v1.BatchErrorH\x00\x12*\n\x07summary\x18\x04 \x01(\x0b\x32\x17.grader.v1.BatchSummaryH\x00\x42\x06\n\x04item\"+\n\nBatchError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x94\x01\n\x0c\x42\x61tchSummary\x12\x0e\n\x06graded\x18\x01 \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x02 \x01(\x05\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x03 \x01(\x05\x12-\n\tquestions\x18\x04 \x03(\x0b\x32\x1a.grader.v1.QuestionPassAtK\x12#\n\x07overall\x18\x05 \x03(\x0b\x32\x12.grader.v1.PassAtK\"o\n\x0fQuestionPassAtK\x12\x13\n\x0bquestion_id\x18\x01 \x01(\t\x12\x0f\n\x07samples\x18\x02 \x01(\x05\x12\x0f\n\x07\x63orrect\x18\x03 \x01(\x05\x12%\n\tpass_at_k\x18\x04 \x03(\x0b\x32\x12.grader.v1.PassAtK\"#\n\x07PassAtK\x12\t\n\x01k\x18\x01 \x01(\x05\x12\r\n\x05value\x18\x02 \x01(\x01\"s\n\x14ListQuestionsRequest\x12\x1a\n\x12release_date_start\x18\x01 \x01(\t\x12\x18\n\x10release_date_end\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"r\n\x15ListQuestionsResponse\x12-\n\tquestions\x18\x01 \x03(\x0b\x32\x1a.grader.v1.QuestionSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x11\n\tbank_size\x18\x03 \x01(\x05\"\x95\x01\n\x0fQuestionSummary\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x14\n\x0crelease_date\x18\x04 \x01(\t\x12\x18\n\x10num_public_tests\x18\x05 \x01(\x05\x12\x19\n\x11num_private_tests\x18\x06 \x01(\x05\x12\x0e\n\x06source\x18\x07 \x01(\t\")\n\x12GetQuestionRequest\x12\x13\n\x0bquestion_id\x18\x01 \x01(\t\"\xe2\x02\n\x08Question\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x14\n\x0crelease_date\x18\x04 \x01(\t\x12\x0e\n\x06prompt\x18\x05 \x01(\t\x12\x14\n\x0cstarter_code\x18\x06 \x01(\t\x12\x13\n\x0b\x65ntry_point\x18\x07 \x01(\t\x12+\n\x0cpublic_tests\x18\x08 \x03(\x0b\x32\x15.grader.v1.PublicTest\x12\x19\n\x11num_private_tests\x18\t \x01(\x05\x12!\n\x06limits\x18\n \x01(\x0b\x32\x11.grader.v1.Limits\x12\x0f\n\x07\x63hecker\x18\x0b \x01(\t\x12\x0e\n\x06source\x18\x0c \x01(\t\x12\x18\n\x10partial_solution\x18\r \x01(\t\x12\x0c\n\x04task\x18\x0e \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x0f \x01(\t\x12\x16\n\x0enum_base_tests\x18\x10 \x01(\x05\"+\n\nPublicTest\x12\r\n\x05input\x18\x01 \x01(\t\x12\x0e\n\x06output\x18\x02 \x01(\t\"P\n\x06Limits\x12\x14\n\x0ctime_limit_s\x18\x01 \x01(\x01\x12\x17\n\x0fmemory_limit_mb\x18\x02 \x01(\x03\x12\x17\n\x0foutput_limit_mb\x18\x03 \x01(\x03*I\n\x07TestSet\x12\x18\n\x14TEST_SET_UNSPECIFIED\x10\x00\x12\x11\n\rTEST_SET_BASE\x10\x01\x12\x11\n\rTEST_SET_PLUS\x10\x02*\xd8\x01\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x41\x43\x43\x45PTED\x10\x01\x12\x10\n\x0cWRONG_ANSWER\x10\x02\x12\x17\n\x13TIME_LIMIT_EXCEEDED\x10\x03\x12\x19\n\x15MEMORY_LIMIT_EXCEEDED\x10\x04\x12\x11\n\rRUNTIME_ERROR\x10\x05\x12\x11\n\rCOMPILE_ERROR\x10\x06\x12\x19\n\x15OUTPUT_LIMIT_EXCEEDED\x10\x07\x12\x0b\n\x07SKIPPED\x10\x08\x12\x12\n\x0eINTERNAL_ERROR\x10\t2\xa8\x02\n\x06Grader\x12:\n\x05Grade\x12\x17.grader.v1.GradeRequest\x1a\x18.grader.v1.GradeResponse\x12R\n\rListQuestions\x12\x1f.grader.v1.ListQuestionsRequest\x1a .grader.v1.ListQuestionsResponse\x12\x41\n\x0bGetQuestion\x12\x1d.grader.v1.GetQuestionRequest\x1a\x13.grader.v1.Question\x12K\n\nGradeBatch\x12\x1c.grader.v1.GradeBatchRequest\x1a\x1d.grader.v1.GradeBatchResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'grader.v1.grader_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_VERDICT']._serialized_start=2031
-  _globals['_VERDICT']._serialized_end=2247
-  _globals['_GRADEREQUEST']._serialized_start=37
-  _globals['_GRADEREQUEST']._serialized_end=155
-  _globals['_GRADERESPONSE']._serialized_start=158
-  _globals['_GRADERESPONSE']._serialized_end=375
-  _globals['_TESTRESULT']._serialized_start=378
-  _globals['_TESTRESULT']._serialized_end=541
-  _globals['_GRADEBATCHREQUEST']._serialized_start=543
-  _globals['_GRADEBATCHREQUEST']._serialized_end=620
-  _globals['_GRADEBATCHRESPONSE']._serialized_start=623
-  _globals['_GRADEBATCHRESPONSE']._serialized_end=794
-  _globals['_BATCHERROR']._serialized_start=796
-  _globals['_BATCHERROR']._serialized_end=839
-  _globals['_BATCHSUMMARY']._serialized_start=842
-  _globals['_BATCHSUMMARY']._serialized_end=990
-  _globals['_QUESTIONPASSATK']._serialized_start=992
-  _globals['_QUESTIONPASSATK']._serialized_end=1103
-  _globals['_PASSATK']._serialized_start=1105
-  _globals['_PASSATK']._serialized_end=1140
-  _globals['_LISTQUESTIONSREQUEST']._serialized_start=1142
-  _globals['_LISTQUESTIONSREQUEST']._serialized_end=1257
-  _globals['_LISTQUESTIONSRESPONSE']._serialized_start=1259
-  _globals['_LISTQUESTIONSRESPONSE']._serialized_end=1373
-  _globals['_QUESTIONSUMMARY']._serialized_start=1376
-  _globals['_QUESTIONSUMMARY']._serialized_end=1525
-  _globals['_GETQUESTIONREQUEST']._serialized_start=1527
-  _globals['_GETQUESTIONREQUEST']._serialized_end=1568
-  _globals['_QUESTION']._serialized_start=1571
-  _globals['_QUESTION']._serialized_end=1901
-  _globals['_PUBLICTEST']._serialized_start=1903
-  _globals['_PUBLICTEST']._serialized_end=1946
-  _globals['_LIMITS']._serialized_start=1948
-  _globals['_LIMITS']._serialized_end=2028
-  _globals['_GRADER']._serialized_start=2250
-  _globals['_GRADER']._serialized_end=2546
+  _globals['_TESTSET']._serialized_start=2093
+  _globals['_TESTSET']._serialized_end=2166
+  _globals['_VERDICT']._serialized_start=2169
+  _globals['_VERDICT']._serialized_end=2385
+  _globals['_GRADEREQUEST']._serialized_start=38
+  _globals['_GRADEREQUEST']._serialized_end=194
+  _globals['_GRADERESPONSE']._serialized_start=197
+  _globals['_GRADERESPONSE']._serialized_end=414
+  _globals['_TESTRESULT']._serialized_start=417
+  _globals['_TESTRESULT']._serialized_end=580
+  _globals['_GRADEBATCHREQUEST']._serialized_start=582
+  _globals['_GRADEBATCHREQUEST']._serialized_end=659
+  _globals['_GRADEBATCHRESPONSE']._serialized_start=662
+  _globals['_GRADEBATCHRESPONSE']._serialized_end=833
+  _globals['_BATCHERROR']._serialized_start=835
+  _globals['_BATCHERROR']._serialized_end=878
+  _globals['_BATCHSUMMARY']._serialized_start=881
+  _globals['_BATCHSUMMARY']._serialized_end=1029
+  _globals['_QUESTIONPASSATK']._serialized_start=1031
+  _globals['_QUESTIONPASSATK']._serialized_end=1142
+  _globals['_PASSATK']._serialized_start=1144
+  _globals['_PASSATK']._serialized_end=1179
+  _globals['_LISTQUESTIONSREQUEST']._serialized_start=1181
+  _globals['_LISTQUESTIONSREQUEST']._serialized_end=1296
+  _globals['_LISTQUESTIONSRESPONSE']._serialized_start=1298
+  _globals['_LISTQUESTIONSRESPONSE']._serialized_end=1412
+  _globals['_QUESTIONSUMMARY']._serialized_start=1415
+  _globals['_QUESTIONSUMMARY']._serialized_end=1564
+  _globals['_GETQUESTIONREQUEST']._serialized_start=1566
+  _globals['_GETQUESTIONREQUEST']._serialized_end=1607
+  _globals['_QUESTION']._serialized_start=1610
+  _globals['_QUESTION']._serialized_end=1964
+  _globals['_PUBLICTEST']._serialized_start=1966
+  _globals['_PUBLICTEST']._serialized_end=2009
+  _globals['_LIMITS']._serialized_start=2011
+  _globals['_LIMITS']._serialized_end=2091
+  _globals['_GRADER']._serialized_start=2388
+  _globals['_GRADER']._serialized_end=2684
 # @@protoc_insertion_point(module_scope)

@@ -7,6 +7,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class TestSet(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TEST_SET_UNSPECIFIED: _ClassVar[TestSet]
+    TEST_SET_BASE: _ClassVar[TestSet]
+    TEST_SET_PLUS: _ClassVar[TestSet]
+
 class Verdict(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     VERDICT_UNSPECIFIED: _ClassVar[Verdict]
@@ -19,6 +25,9 @@ class Verdict(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OUTPUT_LIMIT_EXCEEDED: _ClassVar[Verdict]
     SKIPPED: _ClassVar[Verdict]
     INTERNAL_ERROR: _ClassVar[Verdict]
+TEST_SET_UNSPECIFIED: TestSet
+TEST_SET_BASE: TestSet
+TEST_SET_PLUS: TestSet
 VERDICT_UNSPECIFIED: Verdict
 ACCEPTED: Verdict
 WRONG_ANSWER: Verdict
@@ -31,18 +40,20 @@ SKIPPED: Verdict
 INTERNAL_ERROR: Verdict
 
 class GradeRequest(_message.Message):
-    __slots__ = ("question_id", "code", "language", "stop_on_first_failure", "request_id")
+    __slots__ = ("question_id", "code", "language", "stop_on_first_failure", "request_id", "test_set")
     QUESTION_ID_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     STOP_ON_FIRST_FAILURE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TEST_SET_FIELD_NUMBER: _ClassVar[int]
     question_id: str
     code: str
     language: str
     stop_on_first_failure: bool
     request_id: str
-    def __init__(self, question_id: _Optional[str] = ..., code: _Optional[str] = ..., language: _Optional[str] = ..., stop_on_first_failure: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
+    test_set: TestSet
+    def __init__(self, question_id: _Optional[str] = ..., code: _Optional[str] = ..., language: _Optional[str] = ..., stop_on_first_failure: _Optional[bool] = ..., request_id: _Optional[str] = ..., test_set: _Optional[_Union[TestSet, str]] = ...) -> None: ...
 
 class GradeResponse(_message.Message):
     __slots__ = ("question_id", "verdict", "tests_passed", "tests_total", "pass_rate", "tests", "request_id", "compile_output")
@@ -191,7 +202,7 @@ class GetQuestionRequest(_message.Message):
     def __init__(self, question_id: _Optional[str] = ...) -> None: ...
 
 class Question(_message.Message):
-    __slots__ = ("id", "title", "kind", "release_date", "prompt", "starter_code", "entry_point", "public_tests", "num_private_tests", "limits", "checker", "source", "partial_solution", "task", "category")
+    __slots__ = ("id", "title", "kind", "release_date", "prompt", "starter_code", "entry_point", "public_tests", "num_private_tests", "limits", "checker", "source", "partial_solution", "task", "category", "num_base_tests")
     ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -207,6 +218,7 @@ class Question(_message.Message):
     PARTIAL_SOLUTION_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    NUM_BASE_TESTS_FIELD_NUMBER: _ClassVar[int]
     id: str
     title: str
     kind: str
@@ -222,7 +234,8 @@ class Question(_message.Message):
     partial_solution: str
     task: str
     category: str
-    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., kind: _Optional[str] = ..., release_date: _Optional[str] = ..., prompt: _Optional[str] = ..., starter_code: _Optional[str] = ..., entry_point: _Optional[str] = ..., public_tests: _Optional[_Iterable[_Union[PublicTest, _Mapping]]] = ..., num_private_tests: _Optional[int] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., checker: _Optional[str] = ..., source: _Optional[str] = ..., partial_solution: _Optional[str] = ..., task: _Optional[str] = ..., category: _Optional[str] = ...) -> None: ...
+    num_base_tests: int
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., kind: _Optional[str] = ..., release_date: _Optional[str] = ..., prompt: _Optional[str] = ..., starter_code: _Optional[str] = ..., entry_point: _Optional[str] = ..., public_tests: _Optional[_Iterable[_Union[PublicTest, _Mapping]]] = ..., num_private_tests: _Optional[int] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., checker: _Optional[str] = ..., source: _Optional[str] = ..., partial_solution: _Optional[str] = ..., task: _Optional[str] = ..., category: _Optional[str] = ..., num_base_tests: _Optional[int] = ...) -> None: ...
 
 class PublicTest(_message.Message):
     __slots__ = ("input", "output")

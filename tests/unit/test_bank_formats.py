@@ -9,7 +9,7 @@ import pickle
 import pickletools
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -23,6 +23,7 @@ from grader.bank.formats import (
     read_records,
 )
 from grader.bank.formats.common import RowError, normalise_date
+from grader.bank.formats.evalplus import parse_evalplus
 from grader.bank.model import (
     BankFormatError,
     CheckerName,
@@ -33,6 +34,7 @@ from grader.bank.model import (
     QuestionKind,
 )
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
+from grader.bank.model import TestSet as Sets  # aliased so pytest does not collect it
 
 DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 LCB_FIXTURE = DATASETS / "lcb" / "lcb_1873_A_full_tests_fixture.json"
@@ -583,3 +585,31 @@ class TestDates:
         """Anything else is an error naming the field."""
         with pytest.raises(RowError, match="release_date"):
             normalise_date(value, "release_date")
+
+
+class TestEvalPlusRows:
+    """An EvalPlus row becomes a call-based question; a plus bank records where base ends."""
+
+    ROW: ClassVar[dict[str, Any]] = {
+        "task_id": "HumanEval/0",
+        "prompt": "def add(a, b):\n",
+        "entry_point": "add",
+        "canonical_solution": "    return a + b\n",
+        "base_input": [[1, 2], [3, 4]],
+        "plus_input": [[5, 6], [7, 8], [9, 10]],
+        "atol": 0,
+    }
+
+    def test_base_holds_the_base_inputs_only(self) -> None:
+        info = parse_evalplus(self.ROW, Sets.BASE).question.info
+        assert info.total_tests == 2
+        assert info.num_base_tests == 0
+        assert info.tests_in(Sets.BASE) == info.tests_in(Sets.PLUS) == 2
+
+    def test_plus_holds_both_and_remembers_the_base(self) -> None:
+        task = parse_evalplus(self.ROW, Sets.PLUS)
+        info = task.question.info
+        assert info.total_tests == 5
+        assert info.num_base_tests == 2
+        assert (info.tests_in(Sets.BASE), info.tests_in(Sets.PLUS)) == (2, 5)
+        assert task.question.tests[2].input.splitlines()[1:] == ["5", "6"]

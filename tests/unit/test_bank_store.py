@@ -118,6 +118,7 @@ class TestRoundTrip:
                 partial_solution="import sys",
                 task="coding_completion",
                 category="coding",
+                num_base_tests=2,
             ),
             tests=(Case("[1]", "2", False), Case("[0]", "1", True), Case("é\n", "ü", False)),
         )
@@ -295,19 +296,18 @@ class TestOpen:
         ):
             BankStore.open(path)
 
-    def test_version_1_bank_asks_for_a_rebuild(self, tmp_path: Path) -> None:
-        """A bank of schema 1 (no task and category columns) is refused: rebuild it."""
-        assert SCHEMA_VERSION == 2
+    def test_version_2_bank_asks_for_a_rebuild(self, tmp_path: Path) -> None:
+        """A bank of schema 2 (no num_base column) is refused: rebuild it."""
+        assert SCHEMA_VERSION == 3
         path = tmp_path / "bank.sqlite"
         BankStore.create(path, [question("a")])
         conn = sqlite3.connect(path)
         with conn:
-            conn.execute("ALTER TABLE questions DROP COLUMN task")
-            conn.execute("ALTER TABLE questions DROP COLUMN category")
-            conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+            conn.execute("ALTER TABLE questions DROP COLUMN num_base")
+            conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
         conn.close()
         with pytest.raises(
-            BankOpenError, match=r"bank schema version 1, .*rebuild the bank with `grader bank build`"
+            BankOpenError, match=r"bank schema version 2, .*rebuild the bank with `grader bank build`"
         ):
             BankStore.open(path)
 

@@ -3,13 +3,13 @@
 A row carries the task (``prompt``, ``entry_point``, ``canonical_solution``), its inputs
 (``base_input`` and ``plus_input``, JSON lists of argument lists, sometimes as JSON text) and
 ``atol``. Expected outputs are not in the data: :mod:`grader.bank.reference` computes them by
-running the canonical solution in the sandbox at build time. The test set is chosen when the bank
-is built: ``base`` (HumanEval / MBPP as EvalPlus grades them) or ``plus`` (base + extra inputs).
+running the canonical solution in the sandbox at build time. The bank holds either the base
+inputs (HumanEval / MBPP as EvalPlus grades them) or base + extra inputs (HumanEval+, MBPP+); a
+plus bank records how many inputs are base, so a request may still ask for base only.
 """
 
 from __future__ import annotations
 
-import enum
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +24,7 @@ from grader.bank.model import (
     QuestionInfo,
     QuestionKind,
     TestCase,
+    TestSet,
 )
 from grader.runner.child import TYPED_MARKER, tagged
 
@@ -35,11 +36,6 @@ POLY_ROOT_ATOL = 1e-4
 
 # Where any root is right, not the canonical one (MBPP's oracles are in grader/judge/values.py).
 POLY_ROOT_TASKS = frozenset({"HumanEval/32"})
-
-
-class TestSet(enum.StrEnum):
-    BASE = "base"
-    PLUS = "plus"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +51,15 @@ def is_evalplus_row(row: Row) -> bool:
 
 
 def _inputs(row: Row, key: str) -> list[list[Any]]:
+    if key not in row:
+        raise RowError(f"missing required field {key!r}")
     value = row[key]
     if value == {}:  # MBPP+ v0.2.0 writes Mbpp/793's empty plus_input as {}
         return []
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise RowError(f"{key}: not valid JSON") from None
     if not isinstance(value, list) or not all(isinstance(args, list) for args in value):
         raise RowError(f"{key}: must be a list of argument lists")
@@ -72,13 +70,14 @@ def parse_evalplus(row: Row, test_set: TestSet) -> ReferenceTask:
     """The question of one row, its tests' outputs left empty for the reference run."""
     task_id = req_str(row, "task_id")
     inputs = _inputs(row, "base_input")
+    num_base = len(inputs)
     if test_set is TestSet.PLUS:
         inputs += _inputs(row, "plus_input")
     if not inputs:
         raise RowError("base_input: no inputs")
     try:
         atol = float(row.get("atol") or 0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise RowError("atol: not a number") from None
     prompt = req_str(row, "prompt")
     entry_point = req_str(row, "entry_point")
@@ -89,16 +88,19 @@ def parse_evalplus(row: Row, test_set: TestSet) -> ReferenceTask:
     mbpp = task_id.startswith("Mbpp/")
     try:
         typed = [mbpp_arguments(task_id, args) if mbpp else args for args in inputs]
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as exc:
         raise RowError(
             f"base_input/plus_input: cannot rebuild the argument types ({type(exc).__name__})"
         ) from None
-    tests = tuple(
-        # Tagged JSON, one argument per line, so tuples, sets and complex numbers arrive as such.
-        TestCase(input="\n".join([TYPED_MARKER, *(json.dumps(tagged(arg)) for arg in args)]), output="",
-                 public=i == 0)
-        for i, args in enumerate(typed)
-    )  # fmt: skip
+    try:
+        tests = tuple(
+            # Tagged JSON, one argument per line, so tuples, sets and complex numbers arrive as such.
+            TestCase(input="\n".join([TYPED_MARKER, *(json.dumps(tagged(arg)) for arg in args)]), output="",
+                     public=i == 0)
+            for i, args in enumerate(typed)
+        )  # fmt: skip
+    except RecursionError:
+        raise RowError("base_input/plus_input: arguments nested too deeply") from None
     suffix = "" if test_set is TestSet.BASE else "+"
     info = QuestionInfo(
         id=task_id,
@@ -111,5 +113,6 @@ def parse_evalplus(row: Row, test_set: TestSet) -> ReferenceTask:
         prelude=Prelude.NONE,
         num_public_tests=1,
         num_private_tests=len(tests) - 1,
+        num_base_tests=num_base if test_set is TestSet.PLUS else 0,
     )
     return ReferenceTask(Question(info=info, tests=tests), prompt + req_str(row, "canonical_solution"))
