@@ -1,10 +1,10 @@
-# make setup | demo | test | lint | proto | image
+# make setup | demo | test | test-runsc | lint | proto | image
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: setup demo test test-unit lint proto image docker clean
+.PHONY: setup demo test test-unit test-runsc lint proto image docker clean
 
-setup: $(VENV_STAMP) docker image
+setup: $(VENV_STAMP) docker image ; scripts/ensure_chromium.sh
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -23,6 +23,12 @@ demo: setup
 
 test: setup lint
 	$(PY) -m pytest -q tests
+
+# The attack suite and the sandbox integration tests again, in gVisor (scripts/ensure_docker.sh
+# registers runsc with the engine).
+test-runsc: setup
+	GRADER_TEST_RUNTIME=runsc $(PY) -m pytest -q tests/security tests/integration/test_grading.py \
+		tests/integration/test_pool_isolation.py
 
 test-unit: $(VENV_STAMP)
 	$(PY) -m pytest -q tests/unit

@@ -1,39 +1,44 @@
 """Acting on the candidate's processes and files from the supervisor (standard library only).
 
 The supervisor holds no CAP_KILL and no CAP_DAC_OVERRIDE, so it acts on the candidate's processes
-and files by forking a helper that becomes the candidate's uid.
+and files as the candidate's uid: it takes that uid as its effective uid for the while (never by
+forking a helper: a fork bomb may hold every pid of the container, and then no helper can start).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import shutil
 import signal
+import time
 from collections.abc import Callable, Collection
 
-from grader.runner import protocol
+from grader.runner import protocol, sysv_ipc
 
 OOM_FILES = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
-WRITABLE_PLACES = (protocol.WORK_DIR, "/dev/shm", "/var/tmp")
+# /dev/mqueue: POSIX message queues (mq_open) are files there, and outlive their processes (the
+# attack suite's posix_message_queue polluter once left one for the next submission).
+WRITABLE_PLACES = (protocol.WORK_DIR, "/dev/shm", "/var/tmp", "/dev/mqueue")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-IPC_RMID = 0
-SYSV_IPC = (("/proc/sysvipc/shm", "shmctl"), ("/proc/sysvipc/sem", "semctl"), ("/proc/sysvipc/msg", "msgctl"))
 
 
 def as_candidate(action: Callable[[], None]) -> None:
-    """Runs `action` in a forked process that has become the candidate's uid; waits for it."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setgid(protocol.CANDIDATE_GID)
-            os.setuid(protocol.CANDIDATE_UID)
-            action()
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
+    """Runs `action` with the candidate's uid and gid as this process's effective ids, then becomes
+    root again. In the same process, not a forked helper: under a fork bomb no fork succeeds (the
+    attack suite's fork bombs once ended in INTERNAL_ERROR that way). The real and saved uids stay
+    root, so meanwhile no candidate process may signal or trace the supervisor; a nonzero effective
+    uid empties the effective capabilities, and root again restores them from the permitted set.
+    What `action` raises is dropped: the caller's leftovers check tells whether it did its work."""
+    os.setegid(protocol.CANDIDATE_GID)
+    os.seteuid(protocol.CANDIDATE_UID)
+    try:
+        action()
+    except Exception:
+        pass
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
 
 
 def _candidate_pids(spare: Collection[int]) -> list[int]:
@@ -73,27 +78,10 @@ def _kill(spare: Collection[int]) -> None:
 def kill_candidate_processes(spare: Collection[int] = ()) -> None:
     """Kills every process of the candidate's uid, except those in `spare` (the zygotes).
 
-    The supervisor can read every /proc/PID/status, so it forks a helper only when there is
-    something to kill."""
+    The supervisor can read every /proc/PID/status, so it changes its effective uid only when
+    there is something to kill."""
     if _candidate_pids(spare):
         as_candidate(lambda: _kill(spare))
-
-
-def _remove_ipc_objects() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    for path, call in SYSV_IPC:
-        try:
-            with open(path) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        remove = getattr(libc, call)
-        for row in rows:
-            ident = int(row.split()[1])
-            if call == "semctl":
-                remove(ident, 0, IPC_RMID)
-            else:
-                remove(ident, IPC_RMID, None)
 
 
 def _wipe() -> None:
@@ -115,7 +103,7 @@ def _wipe() -> None:
             else:
                 with contextlib.suppress(OSError):
                     os.unlink(path)
-    _remove_ipc_objects()
+    sysv_ipc.remove_all()
 
 
 def clean_up(spare: Collection[int] = ()) -> None:
@@ -126,17 +114,20 @@ def clean_up(spare: Collection[int] = ()) -> None:
         _kill(spare)
         _wipe()
 
-    if _candidate_pids(spare) or leftovers():
+    if _candidate_pids(spare) or leftovers(spare):
         as_candidate(kill_and_wipe)
 
 
-def leftovers() -> list[str]:
-    """What a wipe left behind (for the supervisor's own check after a reset)."""
+def leftovers(spare: Collection[int] = ()) -> list[str]:
+    """What a wipe left behind (for the supervisor's own check after a reset): files, SysV IPC
+    objects, and candidate processes but `spare` (one that kept forking may outrun the kill)."""
     found = [os.path.join(top, n) for top in WRITABLE_PLACES if os.path.isdir(top) for n in os.listdir(top)]
-    for path, _ in SYSV_IPC:
-        with contextlib.suppress(OSError), open(path) as f:
-            found += [f"{path}:{row.split()[1]}" for row in f.read().splitlines()[1:]]
-    return found
+    for _ in range(20):  # a process killed a moment ago may still be on its way out
+        pids = _candidate_pids(spare)
+        if not pids:
+            break
+        time.sleep(0.005)
+    return found + sysv_ipc.remaining() + [f"process {pid}" for pid in pids]
 
 
 def oom_kills() -> int:

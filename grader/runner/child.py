@@ -62,6 +62,9 @@ MESSAGE_LIMIT = 200
 PR_SET_DUMPABLE = 4
 LIBC = ctypes.CDLL(None)
 JSON_DUMPS = json.dumps  # bound at import, before any candidate code
+INFINITY = float("inf")
+# Builtins the encoder of answers uses, bound before the candidate can replace them in `builtins`.
+ALL, MAP, TYPE = all, map, type
 
 
 def send(control: socket.socket, **message: Any) -> None:
@@ -194,11 +197,18 @@ def value_fields(value: Any) -> dict[str, Any]:
         fields["value"] = JSON_DUMPS(value, allow_nan=True)
     except (TypeError, ValueError, RecursionError):
         fields["not_serializable"] = type(value).__name__
-    try:
-        fields["typed"] = JSON_DUMPS(tagged(value), allow_nan=True)
-    except (TypeError, ValueError, RecursionError):
-        fields["typed"] = None
+    fields.update(typed_fields(value))
+    fields.setdefault("typed", None)
     return fields
+
+
+def typed_fields(value: Any) -> dict[str, Any]:
+    """A returned value as tagged JSON only (batches: the checkers there read nothing else, and
+    some answers are megabytes long)."""
+    try:
+        return {"typed": JSON_DUMPS(tagged(value), allow_nan=True)}
+    except (TypeError, ValueError, RecursionError):
+        return {"not_serializable": type(value).__name__}
 
 
 def run_test(kind: str, entry_point: str, prelude: str, code: types.CodeType) -> NoReturn:
@@ -238,12 +248,22 @@ def run_test(kind: str, entry_point: str, prelude: str, code: types.CodeType) ->
     exit_now(0)
 
 
+def _plain(value: Any) -> bool:
+    """A value that is the same in JSON: None, bool, int, str (exactly) or a finite float."""
+    kind = TYPE(value)
+    if kind is float:
+        return bool(-INFINITY < value < INFINITY)
+    return value is None or kind is int or kind is str or kind is bool
+
+
 def tagged(value: Any) -> Any:
     """The value as JSON that keeps Python's types: every value that JSON does not have natively
     becomes {"$t": type, "v": ...}, dicts included, so a plain JSON object never occurs. The judge
     decodes it without evaluating anything (grader/judge/values.py)."""
     if value is None or isinstance(value, bool | int | str):
         return value
+    if TYPE(value) is list and ALL(MAP(_plain, value)):
+        return value  # the common case, and long lists: nothing to tag
     if isinstance(value, float):
         return (
             value
@@ -365,7 +385,7 @@ def run_batch(entry_point: str, prelude: str, code: types.CodeType, time_s: floa
                    cpu_ms=(clock() - started) * 1000)  # fmt: skip
             continue
         cpu_ms = (clock() - started) * 1000
-        report(i=index, cpu_ms=cpu_ms, **value_fields(value))
+        report(i=index, cpu_ms=cpu_ms, **typed_fields(value))
     flush_quietly()
     exit_now(0)
 

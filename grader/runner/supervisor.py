@@ -16,17 +16,21 @@ import os
 import platform
 import resource
 import secrets
+import select
 import selectors
 import socket
 import sys
 import time
 from typing import Any, BinaryIO
 
-from grader.runner import protocol
+from grader.runner import gvisor, protocol
 from grader.runner.candidates import clean_up, cpu_seconds, kill_candidate_processes, leftovers, oom_kills
 
 STDERR_KEEP = 4096
 CPU_POLL_S = 0.05
+ZYGOTE_GRACE_S = 3.0
+"""How long after killing a test at its limit its zygote may take to report the exit; a zygote
+still silent then was stopped by the candidate (same uid), and is given up."""
 REPORT_LIMIT = 64 * 1024 * 1024
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
 CHILD_ENV = {
@@ -104,6 +108,7 @@ class RootZygote:
                     f.write("1000")  # the OOM killer takes the candidate, never the supervisor
                 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
                 resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+                gvisor.limit_processes()
                 os.setgroups([])
                 os.setgid(protocol.CANDIDATE_GID)
                 os.setuid(protocol.CANDIDATE_UID)
@@ -117,12 +122,7 @@ class RootZygote:
 
     def healthy(self) -> bool:
         """Alive and not stopped (a candidate of the same uid may have signalled it)."""
-        try:
-            with open(f"/proc/{self.pid}/status") as f:
-                state = next((line.split()[1] for line in f if line.startswith("State:")), "Z")
-        except OSError:
-            return False
-        return state not in ("Z", "T", "t", "X")
+        return running(self.pid)
 
     def spawn(self, sub: Submission) -> Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -165,6 +165,7 @@ class Supervisor:
         self.submission: Submission | None = None
         self.zygote: Zygote | None = None
         self.root: RootZygote | None = None
+        self.oom_at_load = 0
 
     def root_zygote(self) -> RootZygote:
         if self.root is not None and not self.root.healthy():
@@ -199,7 +200,7 @@ class Supervisor:
             self.send(result)
         elif kind == "reset":
             self.reset()
-            left = leftovers()
+            left = leftovers(spare=self.spared())
             self.send({"type": "reset_done", "clean": not left, "leftovers": len(left)})
         else:
             self.send({"type": "error", "message": f"unknown message type {kind!r}"})
@@ -219,6 +220,7 @@ class Supervisor:
         if self.submission is not None:  # the host skipped the reset: do it now
             self.reset()
         self.submission = Submission(message)
+        self.oom_at_load = oom_kills()
         path = os.path.join(protocol.CODE_DIR, "main.py")
         tmp = path + ".new"
         with open(tmp, "w", encoding="utf-8", errors="surrogatepass") as f:
@@ -258,17 +260,44 @@ class Supervisor:
             zygote = self.ensure_zygote(sub)
         except ZygoteGone as exc:
             self.stop_zygote()
-            return {"error": f"zygote failed: {exc}"}
+            return self.zygote_failed(f"zygote failed: {exc}")
         if zygote.compile_error is not None:
             return blank_result(report={"compile_error": zygote.compile_error})
         count = len(test_input) if batch else 0
         result = TestRun(sub, zygote, self.spared(), batch=count).execute(input_path)
+        if "error" in result:
+            result = {**self.zygote_failed(str(result["error"])), "zygote_gone": True}
         if result.pop("zygote_gone", False):
             self.stop_zygote()
             reap()
         # Nothing a test left running sees the next test.
         kill_candidate_processes(spare=self.spared())
+        if self.zygote is not None and not running(self.zygote.pid):
+            # Stopped by one of the test's processes (same uid) after it reported: of no use to
+            # the next test, which would wait for its fork in vain. Nothing of the candidate
+            # runs now, so a zygote running at this point stays so.
+            self.stop_zygote()
+            kill_candidate_processes(spare=self.spared())
+            reap()
         return result
+
+    def zygote_failed(self, error: str) -> dict[str, Any]:
+        """A zygote that died is our failure, unless the OOM killer took it during this
+        submission: then the candidate's memory did (say, SysV IPC objects that outlive its
+        processes), and the verdict is the candidate's."""
+        if oom_kills() > self.oom_at_load:
+            return blank_result(oom_killed=True)
+        return {"error": error}
+
+
+def running(pid: int) -> bool:
+    """Alive and not stopped."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            state = next((line.split()[1] for line in f if line.startswith("State:")), "Z")
+    except OSError:
+        return False
+    return state not in ("Z", "T", "t", "X")
 
 
 def reap() -> None:
@@ -317,6 +346,8 @@ class TestRun:
         self.report = bytearray()
         self.truncated = False
         self.timed_out = False
+        self.out_of_memory = False
+        """gVisor: killed by the supervisor standing in for the OOM killer (see gvisor.py)."""
         self.out_fd = self.err_fd = -1
 
     def execute(self, input_path: str) -> dict[str, Any]:
@@ -362,7 +393,7 @@ class TestRun:
             "wall_ms": wall * 1000.0,
             "peak_memory_kb": maxrss,
             "timed_out": self.timed_out,
-            "oom_killed": oom_kills() > oom_before,
+            "oom_killed": self.out_of_memory or oom_kills() > oom_before,
             "report": None if self.batch else parse_report(bytes(self.report), nonce),
             "reports": parse_reports(bytes(self.report), nonce) if self.batch else None,
             "zygote_gone": gone,
@@ -378,15 +409,32 @@ class TestRun:
         sel.register(control, selectors.EVENT_READ)
         deadline = started + self.wall_s
         exit_report: dict[str, Any] | None = None
+        killed_at = 0.0
         try:
             while True:
                 remaining = deadline - time.monotonic()
+                if host_gone():
+                    # Nobody will read this result (the host's client died): stop the work now
+                    # rather than burn the CPU to the end of the budget, and end the container.
+                    kill_candidate_processes(spare=self.spared)
+                    os._exit(0)
+                if not self.out_of_memory and gvisor.out_of_memory():
+                    self.out_of_memory = True
+                    kill_candidate_processes(spare=self.spared)
                 if not self.timed_out and (remaining <= 0 or cpu_seconds(pid) > self.cpu_budget):
                     # The wall-clock backstop, or the CPU limit to the tick (RLIMIT_CPU is whole
                     # seconds and stays as the last resort).
                     self.timed_out = True
                     kill_candidate_processes(spare=self.spared)
-                for key, _ in sel.select(timeout=max(0.0, min(remaining, CPU_POLL_S))):
+                    killed_at = time.monotonic()
+                elif self.timed_out and time.monotonic() - killed_at > ZYGOTE_GRACE_S:
+                    # The worker is dead and its zygote still silent: the candidate stopped it
+                    # (SIGSTOP from the same uid; the attack suite's stop_parent_zygote once made
+                    # this loop spin until the host gave up). Kill it too; the verdict is the limit.
+                    kill_candidate_processes(spare=self.spared - {self.zygote.pid})
+                    return None
+                poll_s = CPU_POLL_S if self.timed_out else max(0.0, min(remaining, CPU_POLL_S))
+                for key, _ in sel.select(timeout=poll_s):
                     if key.fileobj is control:
                         try:
                             message = self.zygote.channel.receive(timeout=5.0)
@@ -430,6 +478,13 @@ class TestRun:
         elif len(self.report) < REPORT_LIMIT:
             self.report += chunk
         return True
+
+
+def host_gone() -> bool:
+    """Whether the host closed our stdin: `docker run -i` closes it when its client exits."""
+    poller = select.poll()
+    poller.register(0, select.POLLIN)  # POLLHUP and POLLERR are reported whatever the mask
+    return any(event & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, event in poller.poll(0))
 
 
 def parse_reports(data: bytes, nonce: str) -> list[dict[str, Any]]:

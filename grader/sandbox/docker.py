@@ -20,11 +20,14 @@ import structlog
 from grader.runner import protocol
 from grader.sandbox.interface import (
     BatchRun,
+    NoEvents,
     Program,
+    SandboxEvents,
     SandboxFailureError,
     SandboxUnavailableError,
     TestRun,
 )
+from grader.sandbox.runtimes import limit_args, security_args
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +39,9 @@ ENGINE_DOWN_MARKERS = (
     "Is the docker daemon running",
     "error during connect",
 )
+ENGINE_FULL_MARKERS = ("no space left on device",)
+TRIAL_MEMORY_MB = 128
+"""Memory of the container `check()` starts to see whether containers can be created again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,9 @@ class DockerSettings:
     image: str = "grader-sandbox-python:latest"
     runtime: str = "runc"
     docker_cli: str = "docker"
+    docker_host: str = ""
+    """The engine to use (`unix:///path/docker.sock`, `tcp://host:2375`); empty: the CLI's own
+    default (`DOCKER_HOST`, then the local socket)."""
     cpus: float = 1.0
     pids_limit: int = 64
     tmpfs_mb: int = 64
@@ -60,6 +69,13 @@ class DockerSettings:
     never those of another server sharing the engine. Empty: the host name and port."""
 
 
+def docker_command(settings: DockerSettings) -> list[str]:
+    """The CLI and the engine it talks to, before any subcommand."""
+    if settings.docker_host:
+        return [settings.docker_cli, "--host", settings.docker_host]
+    return [settings.docker_cli]
+
+
 def run_args(settings: DockerSettings, program: Program, name: str) -> list[str]:
     """The `docker run` command line of a sandbox container for one program."""
     return container_args(settings, program.limits.memory_mb, name)
@@ -70,15 +86,13 @@ def container_args(settings: DockerSettings, memory_limit_mb: int, name: str) ->
     memory_mb = memory_limit_mb + settings.memory_headroom_mb
     tmpfs = "rw,nosuid,nodev,noexec"
     return [
-        settings.docker_cli, "run", "-i", "--rm", "--init",
+        *docker_command(settings), "run", "-i", "--rm", "--init",
         "--name", name,
         "--label", f"{LABEL}=1",
         "--label", f"{OWNER_LABEL}={settings.owner}",
         "--runtime", settings.runtime,
         "--network", "none",
-        "--memory", f"{memory_mb}m",
-        "--memory-swap", f"{memory_mb}m",
-        "--pids-limit", str(settings.pids_limit),
+        *limit_args(settings.runtime, memory_mb, settings.pids_limit),
         "--cpus", str(settings.cpus),
         "--read-only",
         "--tmpfs", f"{protocol.WORK_DIR}:{tmpfs},size={settings.tmpfs_mb}m,mode=1777",
@@ -87,9 +101,27 @@ def container_args(settings: DockerSettings, memory_limit_mb: int, name: str) ->
         "--tmpfs", f"{protocol.CODE_DIR}:rw,nosuid,nodev,noexec,size={memory_limit_mb}m,mode=755",
         "--cap-drop", "ALL", "--cap-add", "SETUID", "--cap-add", "SETGID",
         "--security-opt", "no-new-privileges",
+        *security_args(settings.runtime),
         "--ulimit", "nofile=1024:1024",
+        *ipc_limit_args(settings.tmpfs_mb),
         "--log-driver", "none",
         settings.image,
+    ]  # fmt: skip
+
+
+def ipc_limit_args(tmpfs_mb: int) -> list[str]:
+    """Bounds the container's SysV shared memory like /dev/shm, and its message queues to a few.
+
+    Their memory outlives the processes that made it, is nobody's RSS, and the kernel's defaults
+    allow more than any container's memory: the attack suite's shm and msg bombs filled the
+    cgroup, the OOM killer then took every candidate process and went on to the zygotes (the
+    submission ended in INTERNAL_ERROR). These sysctls are namespaced by the container's own IPC
+    namespace (gVisor accepts and ignores them; its IPC memory stays inside the sandbox)."""
+    return [
+        "--sysctl", f"kernel.shmmax={tmpfs_mb << 20}",
+        "--sysctl", f"kernel.shmall={(tmpfs_mb << 20) // 4096}",  # pages
+        "--sysctl", "kernel.msgmni=32",
+        "--sysctl", "kernel.msgmnb=16384",
     ]  # fmt: skip
 
 
@@ -211,13 +243,16 @@ class DockerSandbox:
     """Talks to the engine; as a Sandbox, starts one container per session (see pool.py for the
     warm pool that reuses them)."""
 
-    def __init__(self, settings: DockerSettings) -> None:
+    def __init__(self, settings: DockerSettings, events: SandboxEvents | None = None) -> None:
         self.settings = settings
+        self.events: SandboxEvents = events or NoEvents()
+        self.failure = ""
+        """Why the last container could not be created ("" once one was): see `check()`."""
 
     async def _docker(self, *args: str, timeout: float = 10.0) -> tuple[int, str]:
         try:
             proc = await asyncio.create_subprocess_exec(
-                self.settings.docker_cli,
+                *docker_command(self.settings),
                 *args,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
@@ -233,7 +268,8 @@ class DockerSandbox:
             return 124, f"docker {args[0]} timed out after {timeout:.0f} s"
         return proc.returncode or 0, out.decode(errors="replace").strip()
 
-    async def check(self) -> None:
+    async def check_engine(self) -> None:
+        """Raises SandboxUnavailableError unless the engine answers and has the image."""
         code, out = await self._docker("image", "inspect", "--format", "{{.Id}}", self.settings.image)
         if code != 0:
             if "No such image" in out:
@@ -241,6 +277,16 @@ class DockerSandbox:
                     f"sandbox image {self.settings.image} is missing: run sandbox_images/build.sh"
                 )
             raise SandboxUnavailableError(f"docker engine does not answer: {out[-300:]}")
+
+    async def check(self) -> None:
+        await self.check_engine()
+        if self.failure:
+            # The last container could not be created though the engine answers (its disk was
+            # full): try one, so that health turns SERVING only once one can be created again.
+            try:
+                await self.stop_container(await self.start_container(TRIAL_MEMORY_MB))
+            except SandboxFailureError as exc:
+                raise SandboxUnavailableError(f"no sandbox can be started: {exc}") from exc
 
     async def remove_leftovers(self) -> int:
         """Removes the containers a previous run of this server left behind (it crashed); returns
@@ -278,9 +324,13 @@ class DockerSandbox:
         container.stderr_task = asyncio.create_task(_tail(process.stderr))
         try:
             await self._handshake(process, container.stderr_task)
-        except BaseException:
+        except BaseException as exc:
+            if isinstance(exc, SandboxUnavailableError):
+                self.failure = str(exc)
             await self.stop_container(container)
             raise
+        self.failure = ""
+        self.events.container_started()
         return container
 
     async def stop_container(self, container: ContainerSession) -> None:
@@ -310,6 +360,11 @@ class DockerSandbox:
             message = await stderr
             if process.returncode in (125, 127) and any(m in message for m in ENGINE_DOWN_MARKERS):
                 raise SandboxUnavailableError(f"docker engine does not answer: {message[-300:]}")
+            if process.returncode == 125 and any(m in message for m in ENGINE_FULL_MARKERS):
+                # The host's disk is full: no container can start until space is freed. Not a
+                # sandbox that failed (retrying at once cannot help), so the caller may retry later.
+                reason = message.strip().splitlines()[0][-300:] if message.strip() else ""
+                raise SandboxUnavailableError(f"docker engine cannot create a container: {reason}")
             raise SandboxFailureError(
                 f"sandbox failed to start (exit {process.returncode}): {message[-500:]}"
             )

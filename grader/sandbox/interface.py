@@ -79,3 +79,21 @@ class Sandbox(Protocol):
         """Raises SandboxUnavailableError when no program could run now."""
 
     async def close(self) -> None: ...
+
+
+class SandboxEvents(Protocol):
+    """What the sandbox layer reports for monitoring (grader.metrics.Metrics implements it)."""
+
+    def container_started(self) -> None: ...
+
+    def container_recycled(self, reason: str) -> None: ...
+
+
+class NoEvents:
+    """SandboxEvents that go nowhere: the default when nobody watches."""
+
+    def container_started(self) -> None:
+        return None
+
+    def container_recycled(self, reason: str) -> None:
+        return None

@@ -21,9 +21,19 @@ from typing import Any
 import structlog
 
 from grader.sandbox.docker import ContainerSession, DockerSandbox
-from grader.sandbox.interface import Program, SandboxFailureError, SandboxUnavailableError
+from grader.sandbox.interface import (
+    NoEvents,
+    Program,
+    SandboxEvents,
+    SandboxFailureError,
+    SandboxUnavailableError,
+)
 
 log = structlog.get_logger(__name__)
+
+RECYCLE_REASONS = ("max_uses", "oom_kill", "limit_kill", "reset_failed", "failed_or_cancelled", "died_idle")
+"""Why a pooled container is retired: a fixed set, so that it can label a metric."""
+_REASON_OF_ANOMALY = {"oom kill": "oom_kill", "killed at a limit": "limit_kill"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +59,12 @@ class PoolStats:
 class WarmPool:
     """A Sandbox that reuses containers; `start()` fills it, `close()` empties it."""
 
-    def __init__(self, docker: DockerSandbox, settings: PoolSettings) -> None:
+    def __init__(
+        self, docker: DockerSandbox, settings: PoolSettings, events: SandboxEvents | None = None
+    ) -> None:
         self.docker = docker
         self.settings = settings
+        self.events: SandboxEvents = events or NoEvents()
         self.stats = PoolStats()
         self._idle: asyncio.Queue[ContainerSession] = asyncio.Queue()
         self._live: set[ContainerSession] = set()
@@ -59,6 +72,7 @@ class WarmPool:
         self._tasks: set[asyncio.Task[None]] = set()
         self._starting = 0
         self._closed = False
+        self._engine_back = asyncio.Event()
         self.failure = ""
         """Why the last container start failed ("" once one succeeds)."""
 
@@ -94,7 +108,9 @@ class WarmPool:
     async def _start_one(self, delay: float = 0.0) -> None:
         try:
             if delay:
-                await asyncio.sleep(delay)
+                # Backoff, cut short when the health probe finds the engine answering again.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._engine_back.wait(), delay)
             container = await self.docker.start_container(self.settings.memory_limit_mb)
         except (SandboxUnavailableError, SandboxFailureError) as exc:
             self.stats.start_failures += 1
@@ -118,6 +134,7 @@ class WarmPool:
     def _retire(self, container: ContainerSession, reason: str) -> None:
         self._live.discard(container)
         self.stats.retired += 1
+        self.events.container_recycled(reason)
         log.debug("pool_retire", container=container.name, reason=reason, uses=container.uses)
         self._background(self.docker.stop_container(container))
         self._replenish()
@@ -136,7 +153,7 @@ class WarmPool:
                 continue
             if container.alive:
                 return container
-            self._retire(container, "died while idle")
+            self._retire(container, "died_idle")
 
     @contextlib.asynccontextmanager
     async def session(self, program: Program) -> AsyncIterator[ContainerSession]:
@@ -148,22 +165,32 @@ class WarmPool:
         self.stats.leases += 1
         container.uses += 1
         self._leased.add(container)
-        reusable = False
+        retire = "failed_or_cancelled"  # unless the submission ends normally
         try:
             await container.load(program, self.docker.wall_s(program))
             yield container
-            reusable = not container.anomaly and container.uses < self.settings.max_uses
-            if reusable:
-                reusable = await container.reset()
+            if container.anomaly:
+                retire = _REASON_OF_ANOMALY.get(container.anomaly, "failed_or_cancelled")
+            elif container.uses >= self.settings.max_uses:
+                retire = "max_uses"
+            else:
+                retire = "reset_failed"
+                if await container.reset():
+                    retire = ""
         finally:
             self._leased.discard(container)
-            if reusable:
+            if not retire:
                 self._idle.put_nowait(container)
             else:
-                self._retire(container, container.anomaly or "used up, failed or cancelled")
+                self._retire(container, retire)
 
     async def check(self) -> None:
-        await self.docker.check()
+        await self.docker.check_engine()  # the pool's own retries are its trial starts
+        if self.failure:
+            # The engine answers (again): retry the failed starts now, so the pool heals within a
+            # health interval of the engine's return rather than at the end of a long backoff.
+            self._engine_back.set()
+            self._engine_back = asyncio.Event()
         if self.failure and not self._live:
             raise SandboxUnavailableError(f"no sandbox can be started: {self.failure}")
 

@@ -4,15 +4,18 @@ Docker engine. These tests are never skipped: without an engine they fail (run `
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import logging
+import os
 import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -25,13 +28,26 @@ from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 
 IMAGE = "grader-sandbox-python:latest"
+TEST_RUNTIME = os.environ.get("GRADER_TEST_RUNTIME", "runc")
+"""The container runtime of every server the tests start: runc, or runsc (gVisor)."""
+
+
+def docker_settings(**fields: Any) -> DockerSettings:
+    """The sandbox settings a test server uses, on the runtime under test."""
+    return dataclasses.replace(DockerSettings(runtime=TEST_RUNTIME), **fields)
 
 
 def require_docker() -> None:
-    """Fails (never skips) when the engine or the sandbox image is missing."""
-    info = subprocess.run(["docker", "info"], capture_output=True, text=True, check=False)
+    """Fails (never skips) when the engine, the runtime under test or the sandbox image is missing."""
+    info = subprocess.run(
+        ["docker", "info", "--format", "{{json .Runtimes}}"], capture_output=True, text=True, check=False
+    )
     if info.returncode != 0:
         pytest.fail("no Docker engine answers: run `make setup` (integration tests need it)")
+    if TEST_RUNTIME not in json.loads(info.stdout or "{}"):
+        pytest.fail(
+            f"the engine has no runtime {TEST_RUNTIME!r} (GRADER_TEST_RUNTIME): run scripts/ensure_docker.sh"
+        )
     image = subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True, check=False)
     if image.returncode != 0:
         pytest.fail(f"sandbox image {IMAGE} is missing: run `make setup`")
@@ -68,7 +84,7 @@ def start_server(bank: Path, docker: DockerSettings | None = None, **settings: o
             try:
                 server = GraderServer(
                     ServerSettings(
-                        bank=bank, host="127.0.0.1", port=0, docker=docker or DockerSettings(), **settings
+                        bank=bank, host="127.0.0.1", port=0, docker=docker or docker_settings(), **settings
                     )  # type: ignore[arg-type]
                 )
                 await server.start()

@@ -17,13 +17,14 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from grader.bank.build import build_bank
-from grader.sandbox.docker import DockerSettings
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 from tests.integration.conftest import (
     EXTRA_QUESTIONS,
+    TEST_RUNTIME,
     RunningServer,
+    docker_settings,
     grade,
     require_docker,
     start_server,
@@ -79,7 +80,7 @@ class TestEngineAway:
         cli.chmod(0o755)
         pool = PoolSettings(size=1) if request.param == "warm-pool" else None
         running = start_server(
-            small_bank, DockerSettings(docker_cli=str(cli)), health_interval_s=0.5, pool=pool
+            small_bank, docker_settings(docker_cli=str(cli)), health_interval_s=0.5, pool=pool
         )
         yield running, flag
         running.stop()
@@ -111,10 +112,10 @@ class TestSigterm:
 
     def test_drain(self, small_bank: Path) -> None:
         require_docker()
-        env = {**os.environ, "GRADER_LOG_LEVEL": "info"}
+        env = {**os.environ, "GRADER_LOG_LEVEL": "info", "GRADER_RUNTIME": TEST_RUNTIME}
         proc = subprocess.Popen(
             [sys.executable, "-m", "grader.cli", "serve", "--bank", str(small_bank), "--host", "127.0.0.1",
-             "--port", "0"],
+             "--port", "0", "--metrics-port", "0"],
             stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
         )  # fmt: skip
         try:

@@ -24,9 +24,16 @@ import pytest
 
 from grader.bank.build import build_bank
 from grader.bank.formats.leetcode import is_recorded_failure
-from grader.sandbox.docker import DockerSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import IMAGE, RunningServer, grade, require_docker, start_server, write_jsonl
+from tests.integration.conftest import (
+    IMAGE,
+    RunningServer,
+    docker_settings,
+    grade,
+    require_docker,
+    start_server,
+    write_jsonl,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -71,7 +78,7 @@ def leetcode_server(
     report = build_bank(tmp / "bank.db", [source])
     assert report.total_questions == len(rows) == 228
     image = os.environ.get("GRADER_SANDBOX_IMAGE", IMAGE)
-    running = start_server(tmp / "bank.db", DockerSettings(image=image))
+    running = start_server(tmp / "bank.db", docker_settings(image=image))
     yield running
     running.stop()
 

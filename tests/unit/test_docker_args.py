@@ -139,6 +139,12 @@ class TestIdentity:
         assert args[0] == "podman"
         assert args[-1] == "img:tag"  # nothing after the image: the image's own command runs
 
+    def test_docker_host(self) -> None:
+        """A configured engine is the CLI's global --host, before `run`; unset, the CLI's default."""
+        args = run_args(DockerSettings(docker_host="unix:///tmp/e/docker.sock"), program(), NAME)
+        assert args[:4] == ["docker", "--host", "unix:///tmp/e/docker.sock", "run"]
+        assert "--host" not in run_args(DockerSettings(), program(), NAME)
+
     def test_default_runtime(self, args: list[str]) -> None:
         assert values(args, "--runtime") == ["runc"]
 
