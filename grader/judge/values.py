@@ -140,6 +140,10 @@ def evalplus_equal(
     """EvalPlus's rule: Python's `==` (so a tuple is not a list), or an MBPP task's special
     oracle; failing that, with a tolerance (the task's atol, or 1e-6 when the expected output is
     floats), same type and length and np.allclose."""
+    if got_typed == expected_typed and "nan" not in got_typed and entry_point not in SET_EQUAL:
+        # The same tagged JSON is the same value: equal under every rule here, and no need to
+        # decode it (answers run to megabytes, and ints past 4300 digits do not decode at all).
+        return True
     try:
         got, expected = loads(got_typed), loads(expected_typed)
     except (ValueError, RecursionError):
