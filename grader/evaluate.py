@@ -18,9 +18,9 @@ import grpc
 from tqdm import tqdm
 
 from grader.answers import extract_code
+from grader.client import BatchItem, GraderClient, RetryPolicy
 from grader.judge.passk import ks_allowed, mean_pass_at_k, pass_at_k
 from grader.v1 import grader_pb2 as pb
-from grader.v1 import grader_pb2_grpc as pb_grpc
 
 
 class SampleFileError(ValueError):
@@ -117,6 +117,8 @@ class SampleResult:
     category: str = ""
     judged_at: float = field(default_factory=time.time)
     """When the verdict arrived (epoch seconds): a LiveBench judgment's ``tstamp``."""
+    release_date: str | None = None
+    """The question's release date ("" when it has none); None when it was not fetched."""
 
     @property
     def passed(self) -> bool:
@@ -142,6 +144,8 @@ class SampleResult:
         )
         if self.task or self.category:
             row.update(task=self.task, category=self.category)
+        if self.release_date is not None:
+            row["release_date"] = self.release_date
         if self.error:
             row["error"] = self.error
         return row
@@ -163,88 +167,43 @@ class SampleResult:
         }
 
 
-RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED)
-
-
 @dataclass(frozen=True, slots=True)
 class QuestionMeta:
     """What the client needs of a question: the prompt (completions are graded as prompt +
-    completion) and LiveBench's task and category (for judgment rows)."""
+    completion), LiveBench's task and category (for judgment rows) and the release date (for
+    reports)."""
 
     prompt: str
     task: str
     category: str
+    release_date: str
 
 
 async def _questions(
-    stub: pb_grpc.GraderStub, question_ids: set[str]
+    client: GraderClient, question_ids: set[str]
 ) -> dict[str, QuestionMeta | grpc.StatusCode]:
-    """GetQuestion once per question id, or the status it gave (after retries of UNAVAILABLE
-    and RESOURCE_EXHAUSTED)."""
+    """GetQuestion once per question id, or the status it gave (after the client's retries)."""
     limit = asyncio.Semaphore(8)
 
     async def fetch(qid: str) -> QuestionMeta | grpc.StatusCode:
         async with limit:
-            for attempt in range(5):
-                try:
-                    q = await stub.GetQuestion(pb.GetQuestionRequest(question_id=qid), timeout=60)
-                except grpc.aio.AioRpcError as exc:
-                    if exc.code() not in RETRYABLE or attempt == 4:
-                        return exc.code()
-                    await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
-                else:
-                    return QuestionMeta(str(q.prompt), str(q.task), str(q.category))
-            raise AssertionError("unreachable")
+            try:
+                q = await client.get_question(qid)
+            except grpc.aio.AioRpcError as exc:
+                return exc.code()
+            return QuestionMeta(str(q.prompt), str(q.task), str(q.category), str(q.release_date))
 
     needed = sorted(question_ids)
     return dict(zip(needed, await asyncio.gather(*(fetch(q) for q in needed)), strict=True))
 
 
-async def _grade_chunk(
-    stub: pb_grpc.GraderStub,
-    requests: dict[int, pb.GradeRequest],
-    results: dict[int, SampleResult],
-    samples: Sequence[Sample],
-    timeout_s: float,
-    on_result: Any,
-) -> None:
-    """Grades the requests (by sample index) in GradeBatch calls, retrying what is left after an
-    UNAVAILABLE or RESOURCE_EXHAUSTED with backoff."""
-    pending = dict(requests)
-    for attempt in range(5):
-        order = sorted(pending)
-        call = stub.GradeBatch(
-            pb.GradeBatchRequest(submissions=[pending[i] for i in order]), timeout=timeout_s
-        )
-        try:
-            async for message in call:
-                if message.HasField("summary"):
-                    continue
-                index = order[message.index]
-                sample = samples[index]
-                if message.HasField("error"):
-                    code = grpc.StatusCode(
-                        next(c for c in grpc.StatusCode if c.value[0] == message.error.code)
-                    )
-                    result = SampleResult(sample, f"ERROR_{code.name}", error=message.error.message)
-                else:
-                    r = message.result
-                    result = SampleResult(sample, pb.Verdict.Name(r.verdict), r.tests_passed, r.tests_total,
-                                          request_id=r.request_id,
-                                          tests=[pb.Verdict.Name(t.verdict) for t in r.tests])  # fmt: skip
-                results[index] = result
-                del pending[index]
-                on_result(result)
-            return
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() not in RETRYABLE or attempt == 4:
-                for index in list(pending):
-                    results[index] = SampleResult(
-                        samples[index], f"ERROR_{exc.code().name}", error=str(exc.details())
-                    )
-                    on_result(results[index])
-                return
-            await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
+def _result(sample: Sample, item: BatchItem) -> SampleResult:
+    if item.error is not None:
+        return SampleResult(sample, f"ERROR_{item.error.code.name}", error=item.error.message)
+    r = item.result or pb.GradeResponse()  # a BatchItem has a result or an error
+    tests = [pb.Verdict.Name(t.verdict) for t in r.tests]
+    return SampleResult(sample, pb.Verdict.Name(r.verdict), r.tests_passed, r.tests_total,
+                        request_id=r.request_id, tests=tests)  # fmt: skip
 
 
 async def evaluate(
@@ -256,20 +215,26 @@ async def evaluate(
     progress: bool = True,
     stop_on_first_failure: bool = False,
     question_metadata: bool = False,
+    rpc_timeout_s: float = 60.0,
+    retry: RetryPolicy | None = None,
+    credentials: grpc.ChannelCredentials | None = None,
+    test_set: pb.TestSet = pb.TEST_SET_UNSPECIFIED,
 ) -> list[SampleResult]:
-    """Grades every sample through GradeBatch; results come back in the samples' order.
+    """Grades every sample through GradeBatch (:class:`GraderClient`: calls of ``batch_size``,
+    each with the deadline ``timeout_s``; only unanswered samples are retried after UNAVAILABLE
+    or RESOURCE_EXHAUSTED); results come back in the samples' order.
 
     GetQuestion is called once per question that needs it: completions (their prompt) and
-    LiveBench answers, or every question with ``question_metadata`` (for judgment rows); results
-    then carry the question's task and category. A sample whose question could not be fetched
-    gets the status as an ``ERROR_`` verdict and is not graded.
+    LiveBench answers, or every question with ``question_metadata`` (for judgment rows and
+    reports); results then carry the question's task, category and release date. ``test_set``
+    chooses base or base + plus tests of questions that have both (default: every test). A sample whose
+    question could not be fetched gets the status as an ``ERROR_`` verdict and is not graded.
     """
-    async with grpc.aio.insecure_channel(
-        server, options=[("grpc.max_send_message_length", 256 << 20)]
-    ) as channel:
-        stub = pb_grpc.GraderStub(channel)  # type: ignore[no-untyped-call]
+    client = GraderClient(server, timeout_s=rpc_timeout_s, batch_timeout_s=timeout_s,
+                          chunk_size=batch_size, retry=retry, credentials=credentials)  # fmt: skip
+    async with client:
         questions = await _questions(
-            stub,
+            client,
             {s.question_id for s in samples if question_metadata or s.code is None or s.livebench},
         )
         results: dict[int, SampleResult] = {}
@@ -287,24 +252,23 @@ async def evaluate(
                 continue
             requests[index] = pb.GradeRequest(question_id=sample.question_id, code=code,
                                               request_id=uuid.uuid4().hex,
-                                              stop_on_first_failure=stop_on_first_failure)  # fmt: skip
+                                              stop_on_first_failure=stop_on_first_failure,
+                                              test_set=test_set)  # fmt: skip
         bar = tqdm(total=len(samples), initial=len(results), desc="grading", unit="sample",
                    disable=not progress, file=sys.stderr)  # fmt: skip
-
-        def on_result(result: SampleResult) -> None:
+        order = sorted(requests)
+        async for item in client.grade_batch([requests[i] for i in order]):
+            index = order[item.index]
+            results[index] = result = _result(samples[index], item)
             bar.update(1)
             bar.set_postfix(last=result.verdict[:12], refresh=False)
-
-        order = sorted(requests)
-        for start in range(0, len(order), batch_size):
-            chunk = {i: requests[i] for i in order[start : start + batch_size]}
-            await _grade_chunk(stub, chunk, results, samples, timeout_s, on_result)
         bar.close()
         ordered = [results[i] for i in range(len(samples))]
         for result in ordered:
             meta = questions.get(result.sample.question_id)
             if isinstance(meta, QuestionMeta):
                 result.task, result.category = meta.task, meta.category
+                result.release_date = meta.release_date
         return ordered
 
 
