@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.bank.formats import WithheldTests, read_records
-from grader.bank.model import Question
+from grader.bank.model import BankFormatError, Question
 from grader.bank.store import BankWriter
 
 
@@ -35,11 +35,21 @@ class BuildReport:
         return sum(f.tests for f in self.files)
 
 
-def _add(writer: BankWriter, item: Question | WithheldTests, where: str, line: int) -> int:
-    if isinstance(item, WithheldTests):
-        writer.add_withheld(item.question_id, item.tests, item.kind, where, line)
-    else:
-        writer.add_question(item, where, line)
+# What SQLite cannot store, reported as a fault of the row it came from (never its content).
+_UNSTORABLE: dict[type[Exception], str] = {
+    UnicodeEncodeError: "text that is not valid Unicode (a lone surrogate)",
+    OverflowError: "a number too large to store",
+}
+
+
+def _add(writer: BankWriter, item: Question | WithheldTests, where: str, line: int | None) -> int:
+    try:
+        if isinstance(item, WithheldTests):
+            writer.add_withheld(item.question_id, item.tests, item.kind, where, line)
+        else:
+            writer.add_question(item, where, line)
+    except (UnicodeEncodeError, OverflowError) as exc:
+        raise BankFormatError(where, line, _UNSTORABLE[type(exc)]) from None
     return len(item.tests)
 
 
@@ -72,6 +82,6 @@ def build_bank(
                 else:
                     file_report.questions += 1
         for question, where, line in computed:
-            writer.add_question(question, where, line)
+            _add(writer, question, where, line)
         report.total_questions = writer.finish()
     return report

@@ -80,11 +80,11 @@ def normalise_date(value: object, what: str) -> str:
     if isinstance(value, bool):
         raise RowError(f"{what}: expected a date")
     if isinstance(value, int | float):
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
             raise RowError(f"{what}: not a valid date")
-        # Seconds stay below 1e11 until year 5138; milliseconds exceed it from 1973 on.
-        seconds = value / 1000 if abs(value) >= 1e11 else value
         try:
+            # Seconds stay below 1e11 until year 5138; milliseconds exceed it from 1973 on.
+            seconds = value / 1000 if abs(value) >= 1e11 else value
             return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).date().isoformat()
         except (OverflowError, OSError, ValueError):
             raise RowError(f"{what}: not a valid date") from None

@@ -35,6 +35,8 @@ _DEFAULT_CHECKERS = {
 }
 
 _E = TypeVar("_E", bound=enum.StrEnum)
+_MAX_NUMBER = 2**53
+"""Larger limits and tolerances are mistakes, and would not fit a float or SQLite's integers."""
 
 
 def _enum_value(enum_type: type[_E], value: object, what: str) -> _E:
@@ -49,10 +51,14 @@ def _enum_value(enum_type: type[_E], value: object, what: str) -> _E:
 
 def _number(value: object, what: str, *, integer: bool = False, positive: bool = True) -> float:
     ok_type = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, ok_type) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, ok_type):
+        raise RowError(f"{what}: expected {'an integer' if integer else 'a number'}")
+    if isinstance(value, float) and not math.isfinite(value):  # an int is finite, however large
         raise RowError(f"{what}: expected {'an integer' if integer else 'a number'}")
     if value < 0 or (positive and value == 0):
         raise RowError(f"{what}: must be {'positive' if positive else 'non-negative'}")
+    if value > _MAX_NUMBER:
+        raise RowError(f"{what}: too large")
     return value
 
 

@@ -106,6 +106,7 @@ def iter_objects(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 if raw.strip():
                     yield line, _as_object(_decode(raw, where, line), where, line)
     except _READ_ERRORS as exc:
-        # Only the exception's class: its message could quote file content.
+        # Only the exception's class: its message could quote file content. The line is the one
+        # being read (line 1 for a file that cannot even be opened as text).
         reason = f"cannot read ({type(exc).__name__})"
-        raise BankFormatError(where, line + 1 if line else None, reason) from None
+        raise BankFormatError(where, line + 1, reason) from None
