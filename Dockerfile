@@ -17,6 +17,7 @@ ENV PYTHONPATH=/opt/grader/site \
     GRADER_PORT=50051
 # The engine's socket is reached by group: run with --group-add <gid of docker.sock>.
 USER 10001:10001
-EXPOSE 50051
+# gRPC, and Prometheus metrics at /metrics (--metrics-port).
+EXPOSE 50051 9464
 ENTRYPOINT ["python3", "-m", "grader.cli"]
 CMD ["serve"]

@@ -41,7 +41,7 @@ def grader_server(bank: Path, *flags: str) -> Iterator[tuple[str, subprocess.Pop
     log = tempfile.NamedTemporaryFile(prefix="grader-bench-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "grader.cli", "serve", "--bank", str(bank), "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", *flags],
+         "--port", str(port), "--metrics-port", "0", "--log-level", "warning", *flags],
         stdout=log, stderr=log, cwd=REPO, env={**os.environ},
     )  # fmt: skip
     address = f"127.0.0.1:{port}"

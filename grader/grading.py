@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from grader.bank.model import CheckerName, QuestionInfo, TestCase
+from grader.bank.model import CheckerName, QuestionInfo, TestCase, TestSet
 from grader.bank.store import BankStore
 from grader.judge.outcome import compile_error, judge_test
 from grader.judge.verdict import SubmissionVerdict, TestVerdict, Verdict, overall
@@ -31,6 +31,8 @@ class Submission:
     code: str
     language: str = "python"
     stop_on_first_failure: bool = False
+    test_set: TestSet = TestSet.PLUS
+    """Every test (PLUS), or the base tests only of questions that have plus tests too."""
 
 
 class InvalidSubmissionError(ValueError):
@@ -60,8 +62,10 @@ class Admission:
         self.running = 0
 
     @contextlib.asynccontextmanager
-    async def admit(self) -> AsyncIterator[None]:
-        if self.slots.locked() and self.waiting >= self.queue_limit:
+    async def admit(self, patient: bool = False) -> AsyncIterator[None]:
+        """A slot, after waiting in line; a full line refuses at once, except `patient` callers
+        (a GradeBatch's items, already bounded by the batch), which take their place in it."""
+        if not patient and self.slots.locked() and self.waiting >= self.queue_limit:
             raise OverloadedError(self.waiting, retry_after_s=1.0)
         self.waiting += 1
         try:
@@ -78,10 +82,6 @@ class Admission:
 
 BATCHED_CHECKERS = frozenset({CheckerName.EVALPLUS, CheckerName.POLY_ROOT})
 BATCH_SIZE = 1000
-
-
-def _total(info: QuestionInfo) -> int:
-    return info.num_public_tests + info.num_private_tests
 
 
 def with_partial_solution(info: QuestionInfo, code: str) -> str:
@@ -121,7 +121,8 @@ class GradingService:
                 f"code is {size} bytes, over the limit of {self.max_code_bytes} bytes"
             )
 
-    async def grade(self, submission: Submission) -> SubmissionVerdict:
+    async def grade(self, submission: Submission, patient: bool = False) -> SubmissionVerdict:
+        """The verdict; `patient`: wait for a sandbox however long the line (see Admission)."""
         self.validate(submission)
         info = await asyncio.to_thread(self.bank.get_info, submission.question_id)
         if info is None:
@@ -134,29 +135,32 @@ class GradingService:
             limits=info.limits,
             language=submission.language,
         )
-        async with self.admission.admit():
+        total = info.tests_in(submission.test_set)
+        async with self.admission.admit(patient):
             for attempt in (1, 2):
                 try:
-                    return await self._run(info, program, submission.stop_on_first_failure)
+                    return await self._run(info, total, program, submission.stop_on_first_failure)
                 except SandboxFailureError as exc:
                     # Our failure, not the candidate's: once more on a fresh sandbox, then say so.
                     log.error("sandbox_failure", attempt=attempt, error=str(exc))
         return overall(
             [
                 TestVerdict(index=i, verdict=Verdict.INTERNAL_ERROR, public=i < info.num_public_tests)
-                for i in range(_total(info))
+                for i in range(total)
             ]
         )
 
-    async def _run(self, info: QuestionInfo, program: Program, stop_early: bool) -> SubmissionVerdict:
-        total = _total(info)
+    async def _run(
+        self, info: QuestionInfo, total: int, program: Program, stop_early: bool
+    ) -> SubmissionVerdict:
+        """Runs the first `total` tests of the question."""
         verdicts: list[TestVerdict] = []
         compile_output = ""
         async with self.sandbox.session(program) as session:
             if info.checker.name in BATCHED_CHECKERS:
                 # EvalPlus questions: hundreds of inputs, run in one process per batch as EvalPlus
                 # does; a fork per input would cost more than the calls themselves.
-                return await self._run_batched(info, session, stop_early)
+                return await self._run_batched(info, total, session, stop_early)
             for index in range(total):
                 # One test in memory at a time: a question's suite may be far larger than RAM.
                 test = await asyncio.to_thread(self.bank.get_test, info.id, index)
@@ -184,25 +188,27 @@ class GradingService:
                 )
                 if stop_early and judgement.verdict is not Verdict.ACCEPTED:
                     break
-        return self._finish(info, verdicts, compile_output)
+        return self._finish(info, total, verdicts, compile_output)
 
-    async def _run_batched(self, info: QuestionInfo, session: Session, stop_early: bool) -> SubmissionVerdict:
+    async def _run_batched(
+        self, info: QuestionInfo, total: int, session: Session, stop_early: bool
+    ) -> SubmissionVerdict:
         try:
-            return self._finish(info, await _batched_verdicts(self, info, session, stop_early))
+            return self._finish(info, total, await _batched_verdicts(self, info, total, session, stop_early))
         except _CompileError as exc:
             verdicts = [
                 TestVerdict(index=i, verdict=Verdict.COMPILE_ERROR, public=i < info.num_public_tests)
-                for i in range(_total(info))
+                for i in range(total)
             ]
             return overall(verdicts, str(exc))
 
     def _finish(
-        self, info: QuestionInfo, verdicts: list[TestVerdict], compile_output: str = ""
+        self, info: QuestionInfo, total: int, verdicts: list[TestVerdict], compile_output: str = ""
     ) -> SubmissionVerdict:
         """Tests not run are SKIPPED, then the overall verdict."""
         verdicts = verdicts + [
             TestVerdict(index=i, verdict=Verdict.SKIPPED, public=i < info.num_public_tests)
-            for i in range(len(verdicts), _total(info))
+            for i in range(len(verdicts), total)
         ]
         return overall(verdicts, compile_output)
 
@@ -222,13 +228,13 @@ def _item_run(report: dict[str, object], process: TestRun) -> TestRun:
 
 
 async def _batched_verdicts(
-    service: GradingService, info: QuestionInfo, session: Session, stop_early: bool
+    service: GradingService, info: QuestionInfo, total: int, session: Session, stop_early: bool
 ) -> list[TestVerdict]:
-    total = _total(info)
     verdicts: list[TestVerdict] = []
     position = 0
     while position < total:
-        tests = await asyncio.to_thread(service.bank.get_tests, info.id, position, BATCH_SIZE)
+        count = min(BATCH_SIZE, total - position)
+        tests = await asyncio.to_thread(service.bank.get_tests, info.id, position, count)
         batch = await session.run_batch(position, [t.input for t in tests])
         process = batch.process
         message = compile_error(process)

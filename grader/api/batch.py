@@ -13,7 +13,8 @@ import structlog
 
 from grader.api.errors import status_of
 from grader.grading import OverloadedError
-from grader.judge.passk import ks_allowed, pass_at_k
+from grader.judge.passk import ks_allowed, mean_pass_at_k, pass_at_k
+from grader.sandbox.interface import SandboxUnavailableError
 from grader.v1 import grader_pb2 as pb
 
 if TYPE_CHECKING:
@@ -33,9 +34,28 @@ def batch_problem(request: pb.GradeBatchRequest, max_batch: int) -> str:
     return ""
 
 
+class EngineWait:
+    """A batch's patience with an engine that is away: its items wait, together, up to `limit_s`
+    from the first that found it away; a success (the engine is back) renews the patience."""
+
+    def __init__(self, limit_s: float) -> None:
+        self.limit_s = limit_s
+        self.since: float | None = None
+
+    def should_wait(self) -> bool:
+        now = asyncio.get_running_loop().time()
+        if self.since is None:
+            self.since = now
+        return now - self.since < self.limit_s
+
+    def engine_back(self) -> None:
+        self.since = None
+
+
 async def _grade_item(
-    servicer: GraderServicer, index: int, request: pb.GradeRequest
+    servicer: GraderServicer, index: int, request: pb.GradeRequest, engine: EngineWait
 ) -> pb.GradeBatchResponse:
+    delay = 0.5
     while True:
         try:
             result = await servicer.grade_one(request, "GradeBatch")
@@ -43,6 +63,15 @@ async def _grade_item(
             # A batch is patient: it waits for room instead of failing its items.
             await asyncio.sleep(exc.retry_after_s)
             continue
+        except SandboxUnavailableError as exc:
+            # The engine is away (restarting, its disk full): wait for it rather than fail every
+            # remaining item at once; beyond the batch's patience, the item says so.
+            if engine.should_wait():
+                await asyncio.sleep(delay)
+                delay = min(5.0, delay * 2)
+                continue
+            unavailable = grpc.StatusCode.UNAVAILABLE.value[0]
+            return pb.GradeBatchResponse(index=index, error=pb.BatchError(code=unavailable, message=str(exc)))
         except Exception as exc:
             code = status_of(exc)
             if code is None:
@@ -53,6 +82,7 @@ async def _grade_item(
             return pb.GradeBatchResponse(
                 index=index, error=pb.BatchError(code=code.value[0], message=message)
             )
+        engine.engine_back()
         return pb.GradeBatchResponse(index=index, result=result)
 
 
@@ -68,10 +98,9 @@ def summary(request: pb.GradeBatchRequest, accepted: Counter[str], errors: int) 
                 pass_at_k=[pb.PassAtK(k=k, value=pass_at_k(n, c, k)) for k in ks if k <= n],
             )
         )  # fmt: skip
+    tallies = {q: (n, accepted[q]) for q, n in samples.items()}
     overall = [
-        pb.PassAtK(k=k, value=sum(pass_at_k(samples[q], accepted[q], k) for q in samples) / len(samples))
-        for k in ks
-        if all(k <= n for n in samples.values())
+        pb.PassAtK(k=k, value=mean_pass_at_k(tallies, k)) for k in ks if all(k <= n for n in samples.values())
     ]
     return pb.BatchSummary(
         graded=len(request.submissions) - errors,
@@ -89,10 +118,11 @@ async def grade_batch(
     memory; yields each result as it finishes, then the summary."""
     in_flight = asyncio.Semaphore(max(1, 2 * servicer.grading.admission.capacity))
     done: asyncio.Queue[pb.GradeBatchResponse] = asyncio.Queue()
+    engine = EngineWait(servicer.batch_engine_wait_s)
 
     async def run(index: int, item: pb.GradeRequest) -> None:
         async with in_flight:
-            await done.put(await _grade_item(servicer, index, item))
+            await done.put(await _grade_item(servicer, index, item, engine))
 
     tasks = [asyncio.ensure_future(run(i, item)) for i, item in enumerate(request.submissions)]
     accepted: Counter[str] = Counter()

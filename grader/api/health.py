@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 
 import structlog
 from grpc_health.v1 import health_pb2
 from grpc_health.v1._async import HealthServicer
 
+from grader.bank.store import BankOpenError, BankStore
 from grader.sandbox.interface import Sandbox, SandboxUnavailableError
 
 log = structlog.get_logger(__name__)
@@ -18,9 +20,10 @@ SERVICE_NAMES = ("", "grader.v1.Grader")
 
 
 class HealthReporter:
-    def __init__(self, sandbox: Sandbox, interval_s: float = 5.0) -> None:
+    def __init__(self, sandbox: Sandbox, interval_s: float = 5.0, bank: BankStore | None = None) -> None:
         self.servicer = HealthServicer()
         self.sandbox = sandbox
+        self.bank = bank
         self.interval_s = interval_s
         self.serving = False
         self.draining = False
@@ -40,15 +43,18 @@ class HealthReporter:
 
     async def probe(self) -> None:
         try:
+            if self.bank is not None:
+                await asyncio.to_thread(self.bank.check)
             await self.sandbox.check()
-        except SandboxUnavailableError as exc:
+        except (BankOpenError, SandboxUnavailableError) as exc:
             await self._set(False, str(exc))
         else:
             await self._set(True)
 
     def sandbox_down(self) -> None:
         """Called when a request found the engine away: report it now, not at the next probe."""
-        task = asyncio.get_running_loop().create_task(self.probe())
+        # A context of its own: its log lines are the server's, not the request's that noticed.
+        task = asyncio.get_running_loop().create_task(self.probe(), context=contextvars.Context())
         task.add_done_callback(lambda _: None)
 
     async def start(self) -> None:

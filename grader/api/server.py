@@ -16,16 +16,21 @@ import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from grader.api.auth import AuthInterceptor
+from grader.api.credentials import server_credentials
 from grader.api.health import HealthReporter
 from grader.api.servicer import GraderServicer
 from grader.bank.store import BankStore
 from grader.grading import GradingService
+from grader.metrics import Metrics, MetricsEndpoint
 from grader.sandbox.docker import DockerSandbox, DockerSettings
 from grader.sandbox.interface import Sandbox
 from grader.sandbox.pool import PoolSettings, WarmPool
 from grader.v1 import grader_pb2, grader_pb2_grpc
 
 log = structlog.get_logger(__name__)
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,16 +41,47 @@ class ServerSettings:
     max_code_bytes: int = 1 << 20
     drain_s: float = 60.0
     """How long SIGTERM waits for in-flight gradings before cancelling them."""
+    max_connection_age_s: float = 300.0
+    """A client connection is closed (GOAWAY) after this long, so clients re-resolve and rebalance
+    across replicas; new calls go to a new connection. 0: connections live forever."""
+    max_connection_age_grace_s: float = 3600.0
+    """How long calls already running on such a connection may go on (a GradeBatch can take a
+    while); past it they end with UNAVAILABLE."""
     health_interval_s: float = 5.0
     max_concurrent: int = 0
     """Submissions graded at once (each in its own sandbox); 0: the pool's size."""
     max_batch: int = 10000
     """Submissions one GradeBatch call may carry."""
+    batch_engine_wait_s: float = 60.0
+    """How long a GradeBatch waits for the engine to come back (a restart) before its items get
+    UNAVAILABLE; 0: at once."""
     max_queued: int = 256
     """Submissions waiting for a sandbox before new ones get RESOURCE_EXHAUSTED."""
     docker: DockerSettings = field(default_factory=DockerSettings)
     pool: PoolSettings | None = field(default_factory=PoolSettings)
     """The warm pool; None starts a fresh container per submission instead."""
+    tls_cert: Path | None = None
+    """TLS (with `tls_key`); plaintext when None. See grader/api/credentials.py."""
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
+    """Mutual TLS: clients must present a certificate this CA signed."""
+    auth_tokens_file: Path | None = None
+    """Bearer tokens every call but health and reflection must carry. See grader/api/auth.py."""
+    admin_tokens_file: Path | None = None
+    """Bearer tokens that may also call admin methods (none exist today)."""
+    metrics_port: int | None = None
+    """Prometheus metrics over HTTP at /metrics on this port, on `host`; 0: any free port (see
+    `GraderServer.metrics_port`); None: not served (the CLI's `--metrics-port 0`)."""
+
+
+def connection_age_options(settings: ServerSettings) -> list[tuple[str, int]]:
+    """gRPC channel arguments that bound a connection's age (none when unlimited)."""
+    if settings.max_connection_age_s <= 0:
+        return []
+    return [
+        ("grpc.max_connection_age_ms", round(settings.max_connection_age_s * 1000)),
+        ("grpc.max_connection_age_grace_ms", round(settings.max_connection_age_grace_s * 1000)),
+    ]
 
 
 class GraderServer:
@@ -53,16 +89,22 @@ class GraderServer:
 
     def __init__(self, settings: ServerSettings, sandbox: Sandbox | None = None) -> None:
         self.settings = settings
+        # Security settings are checked first: a wrong file fails the start with a clear message.
+        self.credentials = server_credentials(settings.tls_cert, settings.tls_key, settings.tls_client_ca)
+        self.auth = AuthInterceptor(settings.auth_tokens_file, settings.admin_tokens_file)
         self.bank = BankStore.open(settings.bank)
         docker = settings.docker
         if not docker.owner:
             # A fixed port identifies this server across restarts; an ephemeral one cannot.
             owner = f"{socket.gethostname()}:{settings.port}" if settings.port else uuid.uuid4().hex
             docker = dataclasses.replace(docker, owner=owner)
-        self.docker = DockerSandbox(docker)
-        self.pool = WarmPool(self.docker, settings.pool) if settings.pool is not None else None
+        self.metrics = Metrics()
+        self.docker = DockerSandbox(docker, events=self.metrics)
+        self.pool = (
+            WarmPool(self.docker, settings.pool, events=self.metrics) if settings.pool is not None else None
+        )
         self.sandbox: Sandbox = sandbox or self.pool or self.docker
-        self.health = HealthReporter(self.sandbox, settings.health_interval_s)
+        self.health = HealthReporter(self.sandbox, settings.health_interval_s, bank=self.bank)
         self.grading = GradingService(
             self.bank,
             self.sandbox,
@@ -71,18 +113,29 @@ class GraderServer:
             or (settings.pool.size if settings.pool is not None else os.cpu_count() or 2),
             max_queued=settings.max_queued,
         )
+        self._watch_capacity()
         # Room for batches, and for a request just over the code limit, so that it reaches our own
         # clear error.
         message_limit = max(4 * settings.max_code_bytes + (1 << 20), 256 << 20)
         self.server = grpc.aio.server(
+            interceptors=[self.auth],
             options=[
                 ("grpc.max_receive_message_length", message_limit),
                 ("grpc.max_send_message_length", 64 * 1024 * 1024),
                 ("grpc.so_reuseport", 0),
-            ]
+                *connection_age_options(settings),
+            ],
         )
         grader_pb2_grpc.add_GraderServicer_to_server(  # type: ignore[no-untyped-call]
-            GraderServicer(self.grading, self.bank, self.health, settings.max_batch), self.server
+            GraderServicer(
+                self.grading,
+                self.bank,
+                self.health,
+                settings.max_batch,
+                settings.batch_engine_wait_s,
+                metrics=self.metrics,
+            ),
+            self.server,
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health.servicer, self.server)
         reflection.enable_server_reflection(
@@ -94,17 +147,40 @@ class GraderServer:
             self.server,
         )
         self.port = 0
+        self.metrics_endpoint = (
+            MetricsEndpoint(self.metrics.registry, settings.host, settings.metrics_port)
+            if settings.metrics_port is not None
+            else None
+        )
         self._stopped = asyncio.Event()
 
+    @property
+    def metrics_port(self) -> int | None:
+        """The bound metrics port once started (useful with port 0); None when not served."""
+        return self.metrics_endpoint.port if self.metrics_endpoint is not None else None
+
+    def _watch_capacity(self) -> None:
+        admission = self.grading.admission
+        pool = self.pool if self.sandbox is self.pool else None
+        self.metrics.watch(
+            queue_depth=lambda: admission.waiting,
+            # Without a warm pool each running submission holds a container of its own.
+            busy=lambda: pool.busy if pool is not None else admission.running,
+            idle=lambda: pool.idle if pool is not None else 0,
+        )
+
     async def start(self) -> int:
+        if self.metrics_endpoint is not None:
+            # First: a port already taken stops the start before any sandbox is started.
+            await asyncio.to_thread(self.metrics_endpoint.start)
         address = f"{self.settings.host}:{self.settings.port}"
         try:
-            self.port = self.server.add_insecure_port(address)
+            self.port = self._add_port(address)
         except RuntimeError:
             if self.settings.host != "[::]":
                 raise
             # No IPv6 on this host: all IPv4 interfaces instead.
-            self.port = self.server.add_insecure_port(f"0.0.0.0:{self.settings.port}")
+            self.port = self._add_port(f"0.0.0.0:{self.settings.port}")
         if sandbox_is_ours := self.sandbox in (self.pool, self.docker):
             removed = await self.docker.remove_leftovers()
             if removed:
@@ -116,11 +192,24 @@ class GraderServer:
         log.info(
             "serving",
             port=self.port,
+            metrics_port=self.metrics_port,
+            tls="mutual" if self.settings.tls_client_ca else "on" if self.credentials else "off",
+            auth_tokens=len(self.auth.tokens.tokens) if self.auth.tokens else 0,
             bank=str(self.settings.bank),
             questions=await asyncio.to_thread(self.bank.count),
             sandbox_ready=self.health.serving,
         )
+        if self.auth.tokens and not self.credentials and self.settings.host not in LOOPBACK_HOSTS:
+            log.warning(
+                "bearer_tokens_over_plaintext",
+                hint="tokens cross the network in clear text: use --tls-cert/--tls-key or a TLS proxy",
+            )
         return self.port
+
+    def _add_port(self, address: str) -> int:
+        if self.credentials is None:
+            return self.server.add_insecure_port(address)
+        return self.server.add_secure_port(address, self.credentials)
 
     async def stop(self) -> None:
         """Drains: health goes NOT_SERVING, new RPCs are refused, in-flight ones may finish."""
@@ -131,6 +220,8 @@ class GraderServer:
         await self.server.stop(self.settings.drain_s)
         await self.sandbox.close()
         self.bank.close()
+        if self.metrics_endpoint is not None:
+            await self.metrics_endpoint.stop()
         self._stopped.set()
         log.info("stopped")
 
@@ -142,4 +233,5 @@ class GraderServer:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, lambda: loop.create_task(self.stop()))
+        loop.add_signal_handler(signal.SIGHUP, self.auth.reload)
         await self.wait()

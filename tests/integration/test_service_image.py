@@ -45,7 +45,7 @@ class TestServiceImage:
             ["docker", "run", "-d", "--rm", "--name", name, "--network", "host",
              "-v", "/var/run/docker.sock:/var/run/docker.sock", "--group-add", str(socket_gid),
              "-v", f"{bank_dir}:/bank:ro", "-e", f"GRADER_PORT={port}", "-e", "GRADER_HOST=127.0.0.1",
-             "grader-service:latest"],
+             "-e", "GRADER_METRICS_PORT=0", "grader-service:latest"],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert run.returncode == 0, run.stderr

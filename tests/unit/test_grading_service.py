@@ -13,10 +13,13 @@ import pytest
 
 from grader.bank.model import Limits, Question, QuestionInfo, QuestionKind
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
+from grader.bank.model import TestSet as Sets  # aliased so pytest does not collect it
 from grader.bank.store import BankStore
 from grader.grading import (
+    Admission,
     GradingService,
     InvalidSubmissionError,
+    OverloadedError,
     QuestionNotFoundError,
     Submission,
     with_partial_solution,
@@ -121,7 +124,14 @@ def question(qid: str, **fields: Any) -> Question:
 @pytest.fixture
 def bank(tmp_path: Path) -> Iterator[BankStore]:
     path = tmp_path / "bank.db"
-    BankStore.create(path, [question("echo"), question("complete", partial_solution=PARTIAL)])
+    BankStore.create(
+        path,
+        [
+            question("echo"),
+            question("complete", partial_solution=PARTIAL),
+            question("plus", num_base_tests=3),
+        ],
+    )
     with BankStore.open(path) as store:
         yield store
 
@@ -228,6 +238,33 @@ class TestFlow:
         assert result.verdict is Verdict.WRONG_ANSWER
         assert (result.tests_passed, result.tests_total) == (1, 4)
         assert [t.public for t in result.tests] == [True, True, False, False]
+
+    def test_base_test_set_runs_only_the_base_tests(self, bank: BankStore) -> None:
+        sandbox = FakeSandbox(correct)
+        result = grade(bank, sandbox, Submission(question_id="plus", code=CODE, test_set=Sets.BASE))
+        assert result.verdict is Verdict.ACCEPTED
+        assert (result.tests_passed, result.tests_total) == (3, 3)
+        assert sandbox.indexes() == [0, 1, 2]
+
+    def test_plus_test_set_runs_every_test(self, bank: BankStore) -> None:
+        sandbox = FakeSandbox(correct)
+        result = grade(bank, sandbox, Submission(question_id="plus", code=CODE, test_set=Sets.PLUS))
+        assert (result.tests_passed, result.tests_total) == (4, 4)
+        assert sandbox.indexes() == [0, 1, 2, 3]
+
+    def test_a_plus_failure_fails_plus_only(self, bank: BankStore) -> None:
+        def last_fails(_s: int, index: int, test_input: str) -> Run:
+            return run(stdout=b"nope\n") if index == 3 else run(stdout=ANSWERS[test_input])
+
+        base = grade(bank, FakeSandbox(last_fails), Submission("plus", CODE, test_set=Sets.BASE))
+        plus = grade(bank, FakeSandbox(last_fails), Submission("plus", CODE, test_set=Sets.PLUS))
+        assert (base.verdict, plus.verdict) == (Verdict.ACCEPTED, Verdict.WRONG_ANSWER)
+
+    def test_base_of_a_question_without_plus_tests_is_every_test(self, bank: BankStore) -> None:
+        sandbox = FakeSandbox(correct)
+        result = grade(bank, sandbox, Submission(question_id="echo", code=CODE, test_set=Sets.BASE))
+        assert result.tests_total == 4
+        assert sandbox.indexes() == [0, 1, 2, 3]
 
     def test_compile_error_on_the_first_test_stops_everything(self, bank: BankStore) -> None:
         message = "SyntaxError: invalid syntax (main.py, line 1)"
@@ -352,3 +389,29 @@ class TestSandboxFailure:
         assert verdicts(result) == [Verdict.INTERNAL_ERROR] * 4
         assert len(sandbox.programs) == 2
         assert sandbox.calls == []
+
+
+class TestAdmission:
+    """At most `slots` run and `queue` wait; beyond that a caller is refused, a patient one waits."""
+
+    async def test_full_line_refuses_and_patient_callers_wait(self) -> None:
+        admission = Admission(slots=1, queue=1)
+        release = asyncio.Event()
+
+        async def hold(patient: bool = False) -> None:
+            async with admission.admit(patient):
+                await release.wait()
+
+        running = asyncio.ensure_future(hold())
+        waiting = asyncio.ensure_future(hold())
+        await asyncio.sleep(0.01)
+        assert (admission.running, admission.waiting) == (1, 1)
+        with pytest.raises(OverloadedError):
+            async with admission.admit():
+                pass
+        patient = asyncio.ensure_future(hold(patient=True))
+        await asyncio.sleep(0.01)
+        assert admission.waiting == 2
+        release.set()
+        await asyncio.wait_for(asyncio.gather(running, waiting, patient), 5)
+        assert (admission.running, admission.waiting) == (0, 0)

@@ -1,0 +1,172 @@
+"""Settings from flags and GRADER_* variables: checked at start with a message naming the setting,
+flags over variables over defaults, and the effective configuration logged with secrets masked."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader import config
+from grader.cli import main
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """cmd_serve configures logging on the captured stderr; put the root logger back after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def serve_exit(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["serve", *argv])
+    return code, capsys.readouterr().err
+
+
+class TestEnvironmentValues:
+    """A bad GRADER_* value stops the start with one line naming the variable, exit 2."""
+
+    @pytest.mark.parametrize(
+        ("variable", "raw", "problem"),
+        [
+            ("GRADER_POOL_SIZE", "abc", "expected an integer, got 'abc'"),
+            ("GRADER_SANDBOX_CPUS", "one", "expected a number, got 'one'"),
+            ("GRADER_WALL_FACTOR", "nan", "expected a finite number, got 'nan'"),
+            ("GRADER_PORT", "99999", "expected a port number from 0 to 65535, got '99999'"),
+            ("GRADER_METRICS_PORT", "-1", "expected a port number from 0 to 65535, got '-1'"),
+            ("GRADER_LOG_LEVEL", "loud", "expected one of debug, info, warning, error, critical, got 'loud'"),
+        ],
+    )
+    def test_bad_value(
+        self,
+        variable: str,
+        raw: str,
+        problem: str,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        monkeypatch.setenv(variable, raw)
+        assert serve_exit(["--bank", "bank.db"], capsys) == (2, f"grader: {variable}: {problem}\n")
+
+    def test_demo_checks_them_too(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        monkeypatch.setenv("GRADER_MAX_QUEUED", "many")
+        assert main(["demo"]) == 2
+        assert capsys.readouterr().err == "grader: GRADER_MAX_QUEUED: expected an integer, got 'many'\n"
+
+    def test_other_commands_do_not_read_them(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        monkeypatch.setenv("GRADER_POOL_SIZE", "abc")
+        # `grader eval` on a missing file fails for that reason, not for the serve setting.
+        assert main(["eval", str(tmp_path / "missing.jsonl"), "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert "missing.jsonl" in err
+        assert "GRADER_POOL_SIZE" not in err
+
+    def test_out_of_range_value_names_flag_and_variable(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        monkeypatch.setenv("GRADER_POOL_SIZE", "-1")
+        with pytest.raises(
+            SystemExit, match=r"--pool-size \(GRADER_POOL_SIZE\) must not be negative, got -1"
+        ):
+            main(["serve", "--bank", "bank.db"])
+
+    def test_bad_flag_is_an_argparse_error(self, capsys: pytest.CaptureFixture[str]) -> None:
+        with pytest.raises(SystemExit) as info:
+            main(["serve", "--bank", "bank.db", "--pool-size", "abc"])
+        assert info.value.code == 2
+        assert "argument --pool-size: expected an integer, got 'abc'" in capsys.readouterr().err
+
+
+class TestResolution:
+    """A flag wins over its variable, which wins over the default."""
+
+    def parser(self) -> argparse.ArgumentParser:
+        parser = argparse.ArgumentParser()
+        parser.add_argument(
+            "--pool-size", type=config.integer, default=config.env_default("POOL_SIZE", "4", config.integer)
+        )
+        return parser  # fmt: skip
+
+    def test_default(self) -> None:
+        args = self.parser().parse_args([])
+        config.resolve_env(args, {})
+        assert args.pool_size == 4
+
+    def test_variable_over_default(self) -> None:
+        args = self.parser().parse_args([])
+        config.resolve_env(args, {"GRADER_POOL_SIZE": " 7 "})
+        assert args.pool_size == 7
+
+    def test_flag_over_variable(self) -> None:
+        args = self.parser().parse_args(["--pool-size", "9"])
+        config.resolve_env(args, {"GRADER_POOL_SIZE": "abc"})
+        assert args.pool_size == 9
+
+    def test_bad_variable(self) -> None:
+        args = self.parser().parse_args([])
+        with pytest.raises(config.SettingError, match=r"^GRADER_POOL_SIZE: expected an integer, got 'x'$"):
+            config.resolve_env(args, {"GRADER_POOL_SIZE": "x"})
+
+
+class TestEffectiveConfig:
+    """What a command runs with is one log line; anything named like a secret is masked."""
+
+    def test_secrets_are_masked_by_name(self) -> None:
+        args = argparse.Namespace(
+            pool_size=2,
+            tls_key=Path("/etc/grader/server.key"),
+            auth_tokens_file="/etc/grader/tokens",
+            db_password="hunter2",  # noqa: S106 - a fake secret, to be masked
+            client_secret="s3",  # noqa: S106
+            admin_token="t0k3n",  # noqa: S106
+            tls_cert=Path("/etc/grader/server.crt"),
+            func=print,
+            command="serve",
+        )
+        shown = config.effective(args)
+        assert shown == {
+            "admin_token": "***",
+            "auth_tokens_file": "***",
+            "client_secret": "***",
+            "db_password": "***",
+            "pool_size": 2,
+            "tls_cert": "/etc/grader/server.crt",
+            "tls_key": "***",
+        }
+
+    def test_unset_secrets_show_as_unset(self) -> None:
+        shown = config.effective(argparse.Namespace(tls_key=None, auth_token=""))
+        assert shown == {"tls_key": None, "auth_token": ""}
+
+    def test_serve_logs_one_line(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+        tmp_path: Path,
+        restore_logging: None,
+    ) -> None:
+        monkeypatch.setenv("GRADER_POOL_SIZE", "3")
+        monkeypatch.setenv("GRADER_LOG_LEVEL", "INFO")
+        missing = tmp_path / "missing.db"
+        code, err = serve_exit(["--bank", str(missing), "--metrics-port", "0"], capsys)
+        assert code == 2  # the bank is missing: the configuration was logged before that
+        events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+        (line,) = [e for e in events if e["event"] == "effective_config"]
+        assert line["pool_size"] == 3
+        assert line["metrics_port"] == 0
+        assert line["port"] == 50051
+        assert line["log_level"] == "info"
+        assert line["bank"] == str(missing)
+        assert line["level"] == "info" and "timestamp" in line
+        assert "func" not in line
