@@ -4,7 +4,6 @@ LiveBench judgment rows."""
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
 import uuid
@@ -19,6 +18,7 @@ from tqdm import tqdm
 
 from grader.answers import extract_code
 from grader.client import BatchItem, GraderClient, RetryPolicy
+from grader.jsonl import JsonLinesError, json_lines
 from grader.judge.passk import ks_allowed, mean_pass_at_k, pass_at_k
 from grader.v1 import grader_pb2 as pb
 
@@ -59,43 +59,43 @@ def read_samples(path: Path) -> list[Sample]:
     """Lines of `question_id` + `code`, HumanEval's `task_id` + `completion`, or LiveBench
     model answers (`question_id` + `choices[0].turns[0]`, the raw model text, whose code is
     taken by :func:`grader.answers.extract_code`; `answer_id`, `model_id` and `tstamp` are kept)."""
+    try:
+        return _samples(path)
+    except JsonLinesError as exc:
+        raise SampleFileError(str(exc)) from None
+
+
+def _samples(path: Path) -> list[Sample]:
     samples = []
-    with path.open(encoding="utf-8") as f:
-        for number, text in enumerate(f, 1):
-            if not text.strip():
-                continue
+    for number, row in json_lines(path):
+        if not isinstance(row, dict):
+            raise SampleFileError(f"{path}:{number}: a sample must be a JSON object")
+        qid = row.get("question_id", row.get("task_id"))
+        code, completion = row.get("code"), row.get("completion")
+        if not isinstance(qid, str) or not qid:
+            raise SampleFileError(f"{path}:{number}: needs question_id (or task_id)")
+        if "choices" in row and code is None and completion is None:
             try:
-                row = json.loads(text)
+                answer = _livebench_answer(row)
             except ValueError as exc:
-                raise SampleFileError(f"{path}:{number}: not JSON ({exc})") from None
-            if not isinstance(row, dict):
-                raise SampleFileError(f"{path}:{number}: a sample must be a JSON object")
-            qid = row.get("question_id", row.get("task_id"))
-            code, completion = row.get("code"), row.get("completion")
-            if not isinstance(qid, str) or not qid:
-                raise SampleFileError(f"{path}:{number}: needs question_id (or task_id)")
-            if "choices" in row and code is None and completion is None:
-                try:
-                    answer = _livebench_answer(row)
-                except ValueError as exc:
-                    raise SampleFileError(f"{path}:{number}: {exc}") from None
-                kept = {k: row[k] for k in _LIVEBENCH_KEPT if k in row}
-                samples.append(
-                    Sample(number, qid, extract_code(answer), None, {"question_id": qid, **kept}, True)
-                )
-                continue
-            if not isinstance(code, str) and not isinstance(completion, str):
-                raise SampleFileError(f"{path}:{number}: needs code (or completion, or LiveBench choices)")
-            extra = {k: v for k, v in row.items() if k not in ("code", "completion")}
+                raise SampleFileError(f"{path}:{number}: {exc}") from None
+            kept = {k: row[k] for k in _LIVEBENCH_KEPT if k in row}
             samples.append(
-                Sample(
-                    number,
-                    qid,
-                    code if isinstance(code, str) else None,
-                    completion if isinstance(completion, str) else None,
-                    extra,
-                )
+                Sample(number, qid, extract_code(answer), None, {"question_id": qid, **kept}, True)
             )
+            continue
+        if not isinstance(code, str) and not isinstance(completion, str):
+            raise SampleFileError(f"{path}:{number}: needs code (or completion, or LiveBench choices)")
+        extra = {k: v for k, v in row.items() if k not in ("code", "completion")}
+        samples.append(
+            Sample(
+                number,
+                qid,
+                code if isinstance(code, str) else None,
+                completion if isinstance(completion, str) else None,
+                extra,
+            )
+        )
     return samples
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from grader.jsonl import JsonLinesError, json_lines
 
 UNKNOWN_MONTH = "unknown"
 """The release-month bucket of questions without a release date."""
@@ -72,24 +73,13 @@ def read_results(paths: Iterable[Path]) -> list[ResultLine]:
     for path in paths:
         default_model = path.name.removesuffix(".jsonl").removesuffix(".json") or path.name
         try:
-            f = path.open(encoding="utf-8")
-        except OSError as exc:
-            raise ResultFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-        with f:
-            try:
-                for number, text in enumerate(f, 1):
-                    if not text.strip():
-                        continue
-                    try:
-                        row = json.loads(text)
-                    except ValueError as exc:
-                        raise ResultFileError(f"{path}:{number}: not JSON ({exc})") from None
-                    try:
-                        lines.append(_line(row, default_model))
-                    except ValueError as exc:
-                        raise ResultFileError(f"{path}:{number}: {exc}") from None
-            except UnicodeDecodeError as exc:
-                raise ResultFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
+            for number, row in json_lines(path):
+                try:
+                    lines.append(_line(row, default_model))
+                except ValueError as exc:
+                    raise ResultFileError(f"{path}:{number}: {exc}") from None
+        except JsonLinesError as exc:
+            raise ResultFileError(str(exc)) from None
     return lines
 
 
