@@ -95,6 +95,9 @@ def private_server(engine: PrivateEngine, bank: Path, pool_size: int, **settings
     """A server on the private engine (pool size 0: a fresh container per submission)."""
     docker = DockerSettings(docker_host=engine.host)
     pool = PoolSettings(size=pool_size) if pool_size else None
+    # A short drain: a server stopped on a broken engine must not spend its stop on a wait for
+    # work that cannot finish (the stop itself is bounded by the fixture's timeout).
+    settings.setdefault("drain_s", 5.0)
     return start_server(bank, docker, pool=pool, health_interval_s=0.3, **settings)
 
 
