@@ -53,7 +53,12 @@ KNOWN = {
     "HumanEval/15": "slow but correct: EvalPlus's verdict flips with machine speed",
     "HumanEval/31": "slow but correct: EvalPlus's verdict flips with machine speed",
     "HumanEval/139": "slow but correct: EvalPlus's verdict flips with machine speed",
-    "Mbpp/255": "the reference fails under EvalPlus's 4 GiB address-space cap",
+    "Mbpp/566": "EvalPlus fails a recursive sum_digits on 10**100, yet its outputs equal the reference's on"
+    " all 113 plus inputs and EvalPlus's own untrusted_check passes it with those outputs: grader is right",
+    "Mbpp/583": "speed-dependent: an exponential recursion needs about 4 s of CPU on input 15, at the limit"
+    " (3.7 s = 4 x the reference); EvalPlus timed it out by wall clock",
+    "Mbpp/255": "the reference fails under EvalPlus's 4 GiB address-space cap (and under our 4 GiB"
+    " memory limit: the build leaves the task out)",
 }
 EVALPLUS_VENV = REPO / "bench" / ".venv-evalplus"
 EVALPLUS_VERSION = "0.3.1"
@@ -98,6 +103,16 @@ def compare(
     agree, lines = 0, []
     for result in results:
         task = result.sample.question_id
+        if result.verdict == "ERROR_INVALID_ARGUMENT" and not (result.sample.code or "").strip():
+            # A blank solution (the model wrote nothing): refused as such here, a fail there.
+            agree += not passes(rows[task], tests)
+            continue
+        if not result.graded:
+            # Not graded (its task is not in the bank: its canonical solution failed at build time):
+            # never counted as agreement, always listed.
+            note = KNOWN.get(task, "unexplained")
+            lines.append(f"    {task}: not graded ({result.verdict}: {result.error}) — {note}")
+            continue
         if passes(rows[task], tests) == result.passed:
             agree += 1
             continue

@@ -64,9 +64,11 @@ QUESTIONS: list[dict[str, object]] = [
     },
     # An attack that is run for what it finds prints SAFE when every attempt was refused; anything
     # else (BREACH and what it reached, or a crash) fails the test, with the output in the detail.
+    # Probes make thousands of system calls (filling every writable place, 4096 shm segments),
+    # which gVisor makes slow on a loaded machine: they get more CPU time than the attacks.
     {
         "format": "grader.v1", "id": "sec/probe", "title": "Probe", "kind": "stdin",
-        "limits": {"time_s": 2, "memory_mb": 256, "output_mb": 1},
+        "limits": {"time_s": 8, "memory_mb": 256, "output_mb": 1},
         "tests": [{"input": "", "output": "SAFE\n", "public": True}],
     },
 ]  # fmt: skip
