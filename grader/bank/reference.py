@@ -103,7 +103,8 @@ async def compute_outputs(task: ReferenceTask, sandbox: Sandbox, memory_mb: int 
                 )
                 raise ReferenceError(
                     f"{question.info.id}: the canonical solution {why} on input {start}",
-                    out_of_memory=process.oom_killed or process.signal == signal.SIGKILL,
+                    out_of_memory=not process.timed_out
+                    and (process.oom_killed or process.signal == signal.SIGKILL),
                 )
             start += len(batch.reports)
     time_s = max(MIN_TIME_S, math.ceil(TIME_FACTOR * slowest_ms / 100) / 10)
