@@ -21,6 +21,7 @@ import selectors
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from grader.runner import gvisor, protocol
@@ -407,13 +408,14 @@ class TestRun:
             os.set_blocking(fd, False)
             sel.register(fd, selectors.EVENT_READ)
         sel.register(control, selectors.EVENT_READ)
+        stdin = stdin_poller()
         deadline = started + self.wall_s
         exit_report: dict[str, Any] | None = None
         killed_at = 0.0
         try:
             while True:
                 remaining = deadline - time.monotonic()
-                if host_gone():
+                if host_gone(stdin):
                     # Nobody will read this result (the host's client died): stop the work now
                     # rather than burn the CPU to the end of the budget, and end the container.
                     kill_candidate_processes(spare=self.spared)
@@ -480,36 +482,36 @@ class TestRun:
         return True
 
 
-def host_gone() -> bool:
-    """Whether the host closed our stdin: `docker run -i` closes it when its client exits."""
+def stdin_poller() -> select.poll:
     poller = select.poll()
     poller.register(0, select.POLLIN)  # POLLHUP and POLLERR are reported whatever the mask
-    return any(event & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, event in poller.poll(0))
+    return poller
+
+
+def host_gone(stdin: select.poll) -> bool:
+    """Whether the host closed our stdin: `docker run -i` closes it when its client exits."""
+    return any(event & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, event in stdin.poll(0))
+
+
+def _reports(data: bytes, nonce: str) -> Iterator[dict[str, Any]]:
+    """The result lines carrying this nonce, in order; anything else is ignored."""
+    for line in data.split(b"\n"):
+        try:
+            message = protocol.decode(line)
+        except ValueError:
+            continue
+        if message.pop("nonce", None) == nonce:
+            yield dict(message)
 
 
 def parse_reports(data: bytes, nonce: str) -> list[dict[str, Any]]:
-    """Every result line carrying this batch's nonce, in order."""
-    reports = []
-    for line in data.split(b"\n"):
-        try:
-            message = protocol.decode(line)
-        except ValueError:
-            continue
-        if message.pop("nonce", None) == nonce:
-            reports.append(dict(message))
-    return reports
+    """Every result line of a batch, in order."""
+    return list(_reports(data, nonce))
 
 
 def parse_report(data: bytes, nonce: str) -> dict[str, Any] | None:
-    """The first result line carrying this test's nonce; anything else is ignored."""
-    for line in data.split(b"\n"):
-        try:
-            message = protocol.decode(line)
-        except ValueError:
-            continue
-        if message.pop("nonce", None) == nonce:
-            return dict(message)
-    return None
+    """The first result line of a single test."""
+    return next(_reports(data, nonce), None)
 
 
 def main() -> None:
