@@ -7,7 +7,6 @@ over a bare `python3` start in the same sandbox image, in one run.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import tempfile
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import grpc
 
-from bench.server import DATASETS, REPO, grader_server, humaneval_rows, rss_kb
+from bench.server import build_humaneval_bank, grader_server, humaneval_rows, rss_kb
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 
@@ -63,16 +62,9 @@ def main() -> None:
     command = ["docker", "run", "--rm", "--network", "none", image, "python3", "-c", BARE_START]
     bare = float(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     with tempfile.TemporaryDirectory() as tmp:
-        native = Path(tmp) / "echo.jsonl"
-        native.write_text(
-            json.dumps(echo_question("echo-1", 1)) + "\n" + json.dumps(echo_question("echo-51", 51)) + "\n"
+        bank = build_humaneval_bank(
+            Path(tmp) / "bank.db", echo_question("echo-1", 1), echo_question("echo-51", 51)
         )
-        bank = Path(tmp) / "bank.db"
-        subprocess.run(
-            [str(REPO / ".venv" / "bin" / "grader"), "bank", "build", "--out", str(bank),
-             str(DATASETS / "humaneval" / "HumanEval.jsonl"), str(native)],
-            check=True, capture_output=True,
-        )  # fmt: skip
         row = humaneval_rows()[0]
         with grader_server(bank) as (address, proc):
             stub = pb_grpc.GraderStub(grpc.insecure_channel(address))  # type: ignore[no-untyped-call]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ from pathlib import Path
 import grpc
 
 from bench.latency import echo_question, percentile, timed_calls
-from bench.server import DATASETS, REPO, grader_server, humaneval_rows
+from bench.server import build_humaneval_bank, grader_server, humaneval_rows
 from grader.evaluate import Sample, evaluate
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
@@ -89,14 +88,7 @@ def main() -> None:
     ]
     figures: dict[str, Figures] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        native = Path(tmp) / "echo.jsonl"
-        native.write_text(json.dumps(echo_question("echo-1", 1)) + "\n")
-        bank = Path(tmp) / "bank.db"
-        subprocess.run(
-            [str(REPO / ".venv" / "bin" / "grader"), "bank", "build", "--out", str(bank),
-             str(DATASETS / "humaneval" / "HumanEval.jsonl"), str(native)],
-            check=True, capture_output=True,
-        )  # fmt: skip
+        bank = build_humaneval_bank(Path(tmp) / "bank.db", echo_question("echo-1", 1))
         for runtime in RUNTIMES:
             figures[runtime] = measure(runtime, bank, samples, args.starts, args.calls)
     runc, runsc = figures["runc"], figures["runsc"]

@@ -66,10 +66,15 @@ def grader_server(bank: Path, *flags: str) -> Iterator[tuple[str, subprocess.Pop
         proc.wait(120)
 
 
-def build_humaneval_bank(out: Path) -> Path:
+def build_humaneval_bank(out: Path, *extra: dict[str, object]) -> Path:
+    """HumanEval, and `extra` questions in our native format, in a bank at `out`."""
+    files = [str(DATASETS / "humaneval" / "HumanEval.jsonl")]
+    if extra:
+        native = out.with_suffix(".extra.jsonl")
+        native.write_text("".join(json.dumps(q) + "\n" for q in extra))
+        files.append(str(native))
     subprocess.run(
-        [sys.executable, "-m", "grader.cli", "bank", "build", "--out", str(out),
-         str(DATASETS / "humaneval" / "HumanEval.jsonl")],
+        [sys.executable, "-m", "grader.cli", "bank", "build", "--out", str(out), *files],
         check=True, cwd=REPO, capture_output=True,
     )  # fmt: skip
     return out
