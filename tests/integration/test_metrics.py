@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,7 +69,16 @@ class TestMetricsEndpoint:
             verdicts.append(row["expect"])
         with pytest.raises(grpc.RpcError):
             grade(metered.stub, "demo/no-such-question", "print(1)\n")
-        after = scrape(metered.server.metrics_port)
+        # A call is counted as its handler ends, which may be just after the client has its answer.
+        deadline = time.monotonic() + 10
+        while True:
+            after = scrape(metered.server.metrics_port)
+            calls = value(after, "grader_rpc_seconds_count", rpc="Grade")
+            if calls - value(before, "grader_rpc_seconds_count", rpc="Grade") >= len(PICKED) + 1:
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
 
         def moved(name: str, **labels: str) -> float:
             return value(after, name, **labels) - value(before, name, **labels)
