@@ -237,13 +237,22 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             return handler
         decision = decide(self.tokens, method, handler_call_details.invocation_metadata)
 
-        async def guard(context: Context) -> None:
+        async def guard(context: Context, streaming: bool) -> bool:
+            """Whether the call may go on; a refused one ends with its status."""
             caller = decision.caller or _certificate_name(context)
             if caller:
                 structlog.contextvars.bind_contextvars(caller=caller)
-            if decision.code is not None:
-                log.warning("rpc_refused", method=method, status=decision.code.name, reason=decision.message)
-                await context.abort(decision.code, decision.message)
+            if decision.code is None:
+                return True
+            log.warning("rpc_refused", method=method, status=decision.code.name, reason=decision.message)
+            if streaming:
+                # A response stream ends with the status set, without the exception of abort():
+                # raised while the client still streams requests, it came out INTERNAL at times.
+                context.set_code(decision.code)
+                context.set_details(decision.message)
+                return False
+            await context.abort(decision.code, decision.message)
+            return False
 
         return _guarded(handler, guard)
 
@@ -271,17 +280,18 @@ _HANDLER_OF_KIND = {  # (request streaming, response streaming) -> how to make s
 
 
 def _guarded(
-    handler: grpc.RpcMethodHandler[Any, Any], guard: Callable[[Context], Awaitable[None]]
+    handler: grpc.RpcMethodHandler[Any, Any], guard: Callable[[Context, bool], Awaitable[bool]]
 ) -> grpc.RpcMethodHandler[Any, Any]:
     """`handler` with `guard` run first, of the same kind (unary or streaming either way)."""
     inner: Any = handler.unary_unary or handler.unary_stream or handler.stream_unary or handler.stream_stream
 
     async def single(request: Any, context: Context) -> Any:
-        await guard(context)
+        await guard(context, False)
         return await inner(request, context)
 
     async def streaming(request: Any, context: Context) -> AsyncIterator[Any]:
-        await guard(context)
+        if not await guard(context, True):
+            return
         async for response in _responses(inner(request, context)):
             yield response
 
