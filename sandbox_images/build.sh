@@ -3,7 +3,9 @@
 #   sandbox_images/build.sh [LANGUAGE]      (default: python)
 # 1. a base image from Debian's packages with debootstrap (no registry needed), once per machine;
 # 2. the sandbox image on top, tagged with a hash of its Dockerfile and the runner's sources, and
-#    re-tagged :latest, which is what `grader serve` uses by default.
+#    re-tagged :latest, which is what `grader serve` uses by default (or the name in
+#    GRADER_SANDBOX_IMAGE, which the server and the tests then use: one checkout's build does not
+#    retag another's on a shared engine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lang=${1:-python}
@@ -40,5 +42,7 @@ if ! docker image inspect "$image:$hash" >/dev/null 2>&1; then
     -t "$image:$hash" "$ctx" >/dev/null
   rm -rf "$ctx"
 fi
-docker tag "$image:$hash" "$image:latest"
+alias=$image:latest
+if [ "$lang" = python ] && [ -n "${GRADER_SANDBOX_IMAGE:-}" ]; then alias=$GRADER_SANDBOX_IMAGE; fi
+docker tag "$image:$hash" "$alias"
 echo "$image:$hash"

@@ -27,14 +27,15 @@ from grader.sandbox.docker import DockerSettings
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 
-IMAGE = "grader-sandbox-python:latest"
+IMAGE = os.environ.get("GRADER_SANDBOX_IMAGE", "grader-sandbox-python:latest")
+"""The sandbox image every test server uses (``GRADER_SANDBOX_IMAGE``, as for ``grader serve``)."""
 TEST_RUNTIME = os.environ.get("GRADER_TEST_RUNTIME", "runc")
 """The container runtime of every server the tests start: runc, or runsc (gVisor)."""
 
 
 def docker_settings(**fields: Any) -> DockerSettings:
     """The sandbox settings a test server uses, on the runtime under test."""
-    return dataclasses.replace(DockerSettings(runtime=TEST_RUNTIME), **fields)
+    return dataclasses.replace(DockerSettings(runtime=TEST_RUNTIME, image=IMAGE), **fields)
 
 
 def require_docker() -> None:

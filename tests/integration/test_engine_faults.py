@@ -93,7 +93,7 @@ def fault_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def private_server(engine: PrivateEngine, bank: Path, pool_size: int, **settings: object) -> RunningServer:
     """A server on the private engine (pool size 0: a fresh container per submission)."""
-    docker = DockerSettings(docker_host=engine.host)
+    docker = DockerSettings(docker_host=engine.host, image=IMAGE)
     pool = PoolSettings(size=pool_size) if pool_size else None
     # A short drain: a server stopped on a broken engine must not spend its stop on a wait for
     # work that cannot finish (the stop itself is bounded by the fixture's timeout).

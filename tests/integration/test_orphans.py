@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 from grader.sandbox.docker import OWNER_LABEL
-from tests.integration.conftest import require_docker
+from tests.integration.conftest import IMAGE, require_docker
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,7 +26,7 @@ CLIENT = textwrap.dedent(
     from grader.sandbox.interface import Program
 
     async def main() -> None:
-        docker = DockerSandbox(DockerSettings(owner=sys.argv[1], runtime=sys.argv[2]))
+        docker = DockerSandbox(DockerSettings(owner=sys.argv[1], runtime=sys.argv[2], image=sys.argv[3]))
         program = Program("while True:\\n    pass\\n", QuestionKind.STDIN, "", Prelude.NONE,
                           Limits(time_s=60.0, memory_mb=256, output_mb=1))
         async with docker.session(program) as session:
@@ -51,7 +51,7 @@ def test_a_killed_client_leaves_no_busy_container() -> None:
     owner = f"orphan-test-{uuid.uuid4().hex[:12]}"
     runtime = os.environ.get("GRADER_TEST_RUNTIME", "runc")
     client = subprocess.Popen(
-        [sys.executable, "-c", CLIENT, owner, runtime], cwd=REPO, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", CLIENT, owner, runtime, IMAGE], cwd=REPO, stdout=subprocess.PIPE, text=True
     )
     try:
         assert client.stdout is not None
