@@ -45,6 +45,8 @@ PUBLIC_INPUT = "public-key\n"
 # Searched for by attacks: built so that the searching code itself never contains a match.
 SECRET_PATTERN = 'rb"MARK" + rb"ER-[0-9a-f]{16}"'
 
+JUDGE_TEXT_CHECKERS = ("lcb", "tokens", "float", "exact")
+
 QUESTIONS: list[dict[str, object]] = [
     {
         "format": "grader.v1", "id": "sec/stdin", "title": "Marker of a line", "kind": "stdin",
@@ -70,6 +72,26 @@ QUESTIONS: list[dict[str, object]] = [
         "format": "grader.v1", "id": "sec/probe", "title": "Probe", "kind": "stdin",
         "limits": {"time_s": 8, "memory_mb": 256, "output_mb": 1},
         "tests": [{"input": "", "output": "SAFE\n", "public": True}],
+    },
+    # One question per checker, for hostile answers to the judge (test_judge.py): the expected
+    # answer is small, the output limit large enough for a 16 MiB line of numbers.
+    *({"format": "grader.v1", "id": f"sec/judge-{checker}", "title": f"Judge {checker}", "kind": "stdin",
+       "checker": checker, "limits": {"time_s": 4, "memory_mb": 256, "output_mb": 16},
+       "tests": [{"input": "", "output": "1 2 3\n", "public": True},
+                 {"input": "", "output": "1 2 3\n", "public": False}]}
+      for checker in JUDGE_TEXT_CHECKERS),
+    *({"format": "grader.v1", "id": f"sec/judge-{checker}", "title": f"Judge {checker}", "kind": "call",
+       "entry_point": "f", "checker": checker, "limits": {"time_s": 4, "memory_mb": 256, "output_mb": 16},
+       "tests": [{"input": "3", "output": "[1.0, 2.0, 3.0]", "public": True},
+                 {"input": "3", "output": "[1.0, 2.0, 3.0]", "public": False}]}
+      for checker in ("json", "evalplus")),
+    {
+        # p(x) = x - 2: the one root is 2.
+        "format": "grader.v1", "id": "sec/judge-poly_root", "title": "Judge poly_root", "kind": "call",
+        "entry_point": "f", "checker": "poly_root",
+        "limits": {"time_s": 4, "memory_mb": 256, "output_mb": 16},
+        "tests": [{"input": "[-2, 1]", "output": "2.0", "public": True},
+                  {"input": "[-2, 1]", "output": "2.0", "public": False}],
     },
 ]  # fmt: skip
 
