@@ -1,9 +1,17 @@
-"""Comparing an answer with the expected one. Runs outside the sandbox, on plain data only."""
+"""Comparing an answer with the expected one. Runs outside the sandbox, on plain data only.
+
+Every function here is total on any text: it returns True or False, never raises, and does work
+linear in the answer with small constants, whatever numbers, nesting or sizes the answer holds.
+"""
 
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
+import operator
+import re
+from collections.abc import Callable, Iterator
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation
+from itertools import chain, starmap, zip_longest
 from typing import Any
 
 from grader.bank.model import CheckerName, CheckerSpec
@@ -11,45 +19,107 @@ from grader.bank.model import CheckerName, CheckerSpec
 INT_DIGITS = 4000
 """Longer JSON integers are compared as text (Python refuses int() past 4300 digits)."""
 
+QUIET = Context(prec=28, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[])
+"""Decimal arithmetic that never raises: sNaN and invalid operations give NaN, overflow gives
+Infinity. Every operation rounds to 28 digits, so no result grows with an operand's exponent."""
 
-def _decimals(line: str) -> list[Decimal] | None:
-    try:
-        return [Decimal(token) for token in line.split()]
-    except InvalidOperation:
-        return None
+CHUNK = 1 << 16
+"""Characters of an answer split at once: a long answer is compared piece by piece, at C speed
+within a piece, and the comparison stops at the first difference."""
+
+_SPACE = re.compile(r"\s")
+"""What str.split() splits on (both are Python's Unicode whitespace)."""
+
+
+def _token_lists(text: str) -> Iterator[list[str]]:
+    """text.split(), about CHUNK characters at a time, cut at whitespace (no token is cut)."""
+    start = 0
+    while start < len(text):
+        cut = _SPACE.search(text, start + CHUNK)
+        end = cut.start() if cut else len(text)
+        yield text[start:end].split()
+        start = end
+
+
+def _line_lists(text: str) -> Iterator[list[str]]:
+    """text.split("\n"), about CHUNK characters at a time."""
+    start = 0
+    while (cut := text.find("\n", start + CHUNK)) >= 0:
+        yield text[start:cut].split("\n")
+        start = cut + 1
+    yield text[start:].split("\n")
+
+
+def _tokens(text: str) -> Iterator[str]:
+    return chain.from_iterable(_token_lists(text))
+
+
+def _lines(text: str) -> Iterator[str]:
+    return chain.from_iterable(_line_lists(text))
+
+
+Same = Callable[[str | None, str | None], bool]
+"""Whether two items are equal; None stands for the item missing from the shorter side."""
+
+
+def _pairwise_all(got: Iterator[str], expected: Iterator[str], same: Same) -> bool:
+    """Both sequences have the same length and `same` holds for each pair. Stops at the first
+    difference, so a long answer costs little more than the expected one."""
+    return all(starmap(same, zip_longest(got, expected)))
+
+
+def _decimal_equal(a: str | None, b: str | None) -> bool:
+    # Decimal() takes what LiveCodeBench's does (underscores, other scripts' digits, whitespace);
+    # in the quiet context a malformed token is NaN, equal to nothing.
+    if a is None or b is None:
+        return False
+    return bool(Decimal(a, QUIET).compare(Decimal(b, QUIET), QUIET) == 0)
+
+
+def _lcb_line_equal(got_line: str | None, expected_line: str | None) -> bool:
+    if got_line is None or expected_line is None:
+        return False
+    got, expected = got_line.strip(), expected_line.strip()
+    return got == expected or _pairwise_all(_tokens(got), _tokens(expected), _decimal_equal)
 
 
 def lcb_equal(got: str, expected: str) -> bool:
     """LiveCodeBench's rule: strip; same line count; each stripped line equal as a string or,
     token by token, as exact Decimal values (no float tolerance, case-sensitive)."""
-    got_lines = got.strip().split("\n")
-    expected_lines = expected.strip().split("\n")
-    if len(got_lines) != len(expected_lines):
+    got, expected = got.strip(), expected.strip()
+    if got.count("\n") != expected.count("\n"):
         return False
-    for got_line, expected_line in zip(got_lines, expected_lines, strict=True):
-        got_line, expected_line = got_line.strip(), expected_line.strip()
-        if got_line == expected_line:
-            continue
-        got_values, expected_values = _decimals(got_line), _decimals(expected_line)
-        if got_values is None or expected_values is None or got_values != expected_values:
-            return False
-    return True
+    return _pairwise_all(_lines(got), _lines(expected), _lcb_line_equal)
 
 
-def _close(a: str, b: str, spec: CheckerSpec) -> bool:
+def _number(token: str) -> Decimal | None:
+    """The token's exact value, or None when it is not a number Decimal can hold exactly."""
+    try:
+        return Decimal(token)
+    except InvalidOperation:
+        return None
+
+
+def _close(a: str | None, b: str | None, spec: CheckerSpec) -> bool:
+    if a is None or b is None:
+        return False
     if a == b:
         return True
-    try:
-        x, y = Decimal(a), Decimal(b)
-    except InvalidOperation:
+    x, y = _number(a), _number(b)
+    if x is None or y is None:
         return False
     if x.is_nan() or y.is_nan():
         return x.is_nan() and y.is_nan()
     if x.is_infinite() or y.is_infinite():
-        return x == y
-    # Exact decimal arithmetic: numbers past the float range stay distinct (no inf == inf).
-    diff = abs(x - y)
-    return diff <= Decimal(repr(spec.abs_tol)) or diff <= Decimal(repr(spec.rel_tol)) * max(abs(x), abs(y))
+        return bool(x.compare(y, QUIET) == 0)
+    # Rounded to 28 digits in the quiet context: numbers past the float range stay distinct (no
+    # inf == inf), and a difference too large to hold is Infinity, beyond any finite tolerance.
+    diff = QUIET.abs(QUIET.subtract(x, y))
+    if diff.is_infinite():
+        return False
+    largest = QUIET.max_mag(x, y).copy_abs()
+    bound = max(Decimal(repr(spec.abs_tol)), QUIET.multiply(Decimal(repr(spec.rel_tol)), largest))
+    return bool(diff.compare(bound, QUIET) <= 0)
 
 
 class _LongInt:
@@ -75,49 +145,72 @@ def _parse_int(text: str) -> int | _LongInt:
     return int(text) if len(text) <= INT_DIGITS else _LongInt(text)
 
 
-def _loads(text: str) -> Any:
-    return json.loads(text, parse_int=_parse_int)
+_LONG_DIGITS = re.compile(f"[0-9]{{{INT_DIGITS + 1}}}")
+
+
+def _loads_both(got: str, expected: str) -> tuple[Any, Any]:
+    """Both values, long integers as _LongInt in both or in neither. The per-integer hook costs a
+    Python call for each number, so it is only used when a long run of digits is there."""
+    if _LONG_DIGITS.search(got) or _LONG_DIGITS.search(expected):
+        return json.loads(got, parse_int=_parse_int), json.loads(expected, parse_int=_parse_int)
+    return json.loads(got), json.loads(expected)
 
 
 def text_equal(got: str, expected: str, spec: CheckerSpec) -> bool:
     """Compares a stdin program's output under the question's checker."""
+    if got == expected:
+        return True  # equal under every checker, and the common case of a right answer
     if spec.name is CheckerName.EXACT:
-        return got == expected
+        return False
     if spec.name is CheckerName.TOKENS:
-        return got.split() == expected.split()
+        return _pairwise_all(_tokens(got), _tokens(expected), operator.eq)
     if spec.name is CheckerName.FLOAT:
-        got_tokens, expected_tokens = got.split(), expected.split()
-        return len(got_tokens) == len(expected_tokens) and all(
-            _close(a, b, spec) for a, b in zip(got_tokens, expected_tokens, strict=True)
-        )
+        return _pairwise_all(_tokens(got), _tokens(expected), lambda a, b: _close(a, b, spec))
     return lcb_equal(got, expected)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, float | int | _LongInt)
+
+
 def _values_close(got: Any, expected: Any, spec: CheckerSpec) -> bool:
-    numbers = float | int | _LongInt
-    if isinstance(got, numbers) and isinstance(expected, numbers):
-        if isinstance(got, bool) or isinstance(expected, bool):
-            return got == expected
-        return _close(repr(got), repr(expected), spec)
-    if isinstance(got, list) and isinstance(expected, list):
-        return len(got) == len(expected) and all(
-            _values_close(a, b, spec) for a, b in zip(got, expected, strict=True)
-        )
-    if isinstance(got, dict) and isinstance(expected, dict):
-        return got.keys() == expected.keys() and all(_values_close(got[k], expected[k], spec) for k in got)
-    return bool(got == expected)
+    """Equal JSON values, numbers within the tolerances; walked with a stack of pairs, not
+    recursion, so no nesting depth can raise."""
+    pending = [(got, expected)]
+    while pending:
+        a, b = pending.pop()
+        if _is_number(a) and _is_number(b):
+            if isinstance(a, bool) or isinstance(b, bool):
+                if a != b:
+                    return False
+            elif not _close(repr(a), repr(b), spec):
+                return False
+        elif isinstance(a, list) and isinstance(b, list):
+            if len(a) != len(b):
+                return False
+            pending.extend(zip(a, b, strict=True))
+        elif isinstance(a, dict) and isinstance(b, dict):
+            if a.keys() != b.keys():
+                return False
+            pending.extend((a[k], b[k]) for k in a)
+        elif type(a) is not type(b) or a != b:  # strings, null; a number against anything else
+            return False
+    return True
 
 
 def value_equal(got_json: str, expected_json: str, spec: CheckerSpec) -> bool:
     """Compares a call-based answer: JSON values equal (JSON has made any tuple a list); with
     the float checker, numbers within the tolerances."""
     try:
-        got, expected = _loads(got_json), _loads(expected_json)
-    except ValueError:
+        got, expected = _loads_both(got_json, expected_json)
+    except (ValueError, RecursionError):  # RecursionError: nesting past the interpreter's limit
         return False
     if spec.name is CheckerName.FLOAT:
         return _values_close(got, expected, spec)
-    return bool(got == expected)
+    try:
+        return bool(got == expected)
+    except RecursionError:
+        return False
 
 
 def poly_root(test_input: str, got_json: str, spec: CheckerSpec) -> bool:
@@ -127,7 +220,7 @@ def poly_root(test_input: str, got_json: str, spec: CheckerSpec) -> bool:
     try:
         coefficients = json.loads(lines[0]) if lines else None
         x = json.loads(got_json)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     if isinstance(x, bool) or not isinstance(x, int | float) or not isinstance(coefficients, list):
         return False
