@@ -39,12 +39,25 @@ def decode(value: Any) -> Any:
     """The runner's tagged JSON as Python values (the runner's own decoder, objects opaque)."""
     try:
         return untagged(value, Opaque)
-    except (TypeError, ValueError, KeyError, IndexError) as exc:  # e.g. an unhashable set element
-        raise TaggedValueError(str(exc)) from exc
+    except (TypeError, ValueError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+        # e.g. an unhashable set element, a complex part past the float range, deep nesting
+        raise TaggedValueError(type(exc).__name__) from exc
+
+
+def _checked_tag(fields: dict[str, Any]) -> dict[str, Any]:
+    """Refuses a tagged value whose decoding would allocate what the answer asks for:
+    bytes(n) of an integer n is n zero bytes."""
+    if fields.get("$t") == "bytes" and not isinstance(fields.get("v"), list):
+        raise TaggedValueError("bytes not given as a list")
+    return fields
 
 
 def loads(text: str) -> Any:
-    return decode(json.loads(text))
+    """Decodes tagged JSON; raises ValueError (TaggedValueError, JSONDecodeError) or
+    RecursionError on what is not a value the runner could have encoded."""
+    if "{" not in text:
+        return json.loads(text)  # no object, so no tag: plain JSON is its own value
+    return decode(json.loads(text, object_hook=_checked_tag))
 
 
 def is_floats(value: Any) -> bool:
@@ -55,10 +68,14 @@ def is_floats(value: Any) -> bool:
 
 
 def _numbers(value: Any) -> list[float] | None:
-    if isinstance(value, bool | int | float):
-        return [float(value)]
-    if isinstance(value, list | tuple) and all(isinstance(v, bool | int | float) for v in value):
-        return [float(v) for v in value]
+    """The value as floats, or None when it is not numbers or an int is past the float range."""
+    try:
+        if isinstance(value, bool | int | float):
+            return [float(value)]
+        if isinstance(value, list | tuple) and all(isinstance(v, bool | int | float) for v in value):
+            return [float(v) for v in value]
+    except OverflowError:
+        return None
     return None
 
 
