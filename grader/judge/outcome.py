@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import structlog
 
 from grader.bank.model import CheckerName, QuestionInfo, QuestionKind, TestCase
 from grader.judge.checkers import poly_root, text_equal, value_equal
 from grader.judge.values import evalplus_equal
 from grader.judge.verdict import Verdict
 from grader.sandbox.interface import TestRun
+
+log = structlog.get_logger(__name__)
 
 SHOWN = 200
 """Characters of an answer shown in a public test's detail."""
@@ -23,7 +28,9 @@ class Judgement:
 
 
 def _clip(text: str) -> str:
-    return text if len(text) <= SHOWN else text[:SHOWN] + f"... ({len(text)} chars)"
+    shown = text if len(text) <= SHOWN else text[:SHOWN] + f"... ({len(text)} chars)"
+    # A forged answer may hold lone surrogates, which a response cannot carry as UTF-8.
+    return shown.encode("utf-8", "replace").decode("utf-8")
 
 
 def compile_error(run: TestRun) -> str | None:
@@ -60,8 +67,31 @@ def _failure(run: TestRun, info: QuestionInfo) -> Judgement | None:
     return None
 
 
-def judge_test(info: QuestionInfo, test: TestCase, run: TestRun) -> Judgement:
-    """The verdict of one test."""
+def judge_test(info: QuestionInfo, test: TestCase, run: TestRun, index: int | None = None) -> Judgement:
+    """The verdict of one test (`index`: its number, for the log); total on any outcome."""
+    try:
+        return _judge(info, test, run)
+    except Exception as exc:  # noqa: BLE001 - a checker's failure is the answer's verdict, not the call's
+        # Names only: the expected output, the input and the answer stay out of the log.
+        log.error("checker_failed", checker=info.checker.name.value, question_id=info.id,
+                  test_index=index, error_type=type(exc).__name__)  # fmt: skip
+        return Judgement(Verdict.WRONG_ANSWER, "the answer could not be judged")
+
+
+def judge_tests(
+    info: QuestionInfo, items: Sequence[tuple[int, TestCase, TestRun]], stop_early: bool = False
+) -> list[Judgement]:
+    """The verdicts of several tests in one call (one hop off the event loop for a batch);
+    `stop_early`: up to and including the first that is not ACCEPTED."""
+    judgements: list[Judgement] = []
+    for index, test, run in items:
+        judgements.append(judge_test(info, test, run, index))
+        if stop_early and judgements[-1].verdict is not Verdict.ACCEPTED:
+            break
+    return judgements
+
+
+def _judge(info: QuestionInfo, test: TestCase, run: TestRun) -> Judgement:
     failure = _failure(run, info)
     if failure is not None:
         return failure
