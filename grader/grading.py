@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import structlog
 
 from grader.bank.model import CheckerName, QuestionInfo, TestCase, TestSet
 from grader.bank.store import BankStore
-from grader.judge.outcome import compile_error, judge_test
+from grader.judge.outcome import Judgement, compile_error, judge_tests
 from grader.judge.verdict import SubmissionVerdict, TestVerdict, Verdict, overall
 from grader.sandbox.interface import Program, Sandbox, SandboxFailureError, Session, TestRun
 
@@ -78,6 +79,17 @@ class Admission:
         finally:
             self.running -= 1
             self.slots.release()
+
+
+JUDGES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="judge")
+"""Judging runs here, off the event loop (its work grows with the answer), two tests at most at
+once, whatever the number of submissions."""
+
+
+async def _judged(
+    info: QuestionInfo, items: Sequence[tuple[int, TestCase, TestRun]], stop_early: bool = False
+) -> list[Judgement]:
+    return await asyncio.get_running_loop().run_in_executor(JUDGES, judge_tests, info, items, stop_early)
 
 
 BATCHED_CHECKERS = frozenset({CheckerName.EVALPLUS, CheckerName.POLY_ROOT})
@@ -174,7 +186,7 @@ class GradingService:
                         for i in range(total)
                     ]
                     break
-                judgement = judge_test(info, test, run)
+                (judgement,) = await _judged(info, [(index, test, run)])
                 verdicts.append(
                     TestVerdict(
                         index=index,
@@ -252,8 +264,10 @@ async def _batched_verdicts(
         else:
             exc = {"exception": fatal["fatal"], "message": fatal.get("message", "")}
             judged = [(t, dataclasses.replace(process, report=exc)) for t in tests]
-        for offset, (test, run) in enumerate(judged):
-            judgement = judge_test(info, test, run)
+        # One hop off the loop for the whole batch: hundreds of small answers, judged together.
+        items = [(position + offset, test, run) for offset, (test, run) in enumerate(judged)]
+        judgements = await _judged(info, items, stop_early)
+        for offset, ((test, run), judgement) in enumerate(zip(judged, judgements, strict=False)):
             verdicts.append(
                 TestVerdict(
                     index=position + offset, verdict=judgement.verdict, public=test.public,
