@@ -96,20 +96,29 @@ def test_hostile_return(target: RunningServer, checker: str, name: str) -> None:
     assert_candidate_verdict(target, f"sec/judge-{checker}", HOSTILE_RETURNS[name], CORRECT_RETURN[checker])
 
 
-def test_judging_a_giant_answer_leaves_the_event_loop_free(target: RunningServer) -> None:
-    """While the judge works on a 15 MiB line, the server's loop still turns: the longest wait
-    for it stays far below the judge's time (which was seconds when it ran on the loop)."""
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [("sec/judge-lcb", GIANT_LINE), ("sec/judge-tokens", GIANT_LINE),
+     ("sec/judge-json", HOSTILE_RETURNS["giant_list"]),
+     ("sec/judge-evalplus", HOSTILE_RETURNS["giant_list"])],
+    ids=["lcb", "tokens", "json", "evalplus"],
+)  # fmt: skip
+def test_judging_a_giant_answer_leaves_the_event_loop_free(
+    target: RunningServer, question: str, code: str
+) -> None:
+    """While the judge works on a 15 MiB answer, the server's loop still turns: the longest wait
+    for it stays far below the judge's time (seconds when it ran on the loop)."""
 
     async def nothing() -> None:
         await asyncio.sleep(0)
 
     longest = 0.0
-    request = pb.GradeRequest(question_id="sec/judge-lcb", code=GIANT_LINE)
-    pending = target.stub.Grade.future(request, timeout=300)
+    pending = target.stub.Grade.future(pb.GradeRequest(question_id=question, code=code), timeout=300)
     while not pending.done():
         started = time.monotonic()
         asyncio.run_coroutine_threadsafe(nothing(), target.loop).result(60)
         longest = max(longest, time.monotonic() - started)
         time.sleep(0.01)
     assert pending.result().verdict == pb.WRONG_ANSWER
+    print(f"longest wait for the event loop: {longest:.3f} s")
     assert longest < 1.0, f"the event loop stalled for {longest:.2f} s"
