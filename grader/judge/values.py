@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 from grader.bank.model import CheckerSpec
@@ -67,32 +69,35 @@ def is_floats(value: Any) -> bool:
     return isinstance(value, list | tuple) and bool(value) and all(isinstance(v, float) for v in value)
 
 
-def _numbers(value: Any) -> list[float] | None:
-    """The value as floats, or None when it is not numbers or an int is past the float range."""
-    try:
-        if isinstance(value, bool | int | float):
-            return [float(value)]
-        if isinstance(value, list | tuple) and all(isinstance(v, bool | int | float) for v in value):
-            return [float(v) for v in value]
-    except OverflowError:
-        return None
+def _numbers(value: Any) -> Sequence[bool | int | float] | None:
+    """The value's numbers (itself, not a copy, when it is a sequence), or None."""
+    if isinstance(value, bool | int | float):
+        return (value,)
+    if isinstance(value, list | tuple) and all(isinstance(v, bool | int | float) for v in value):
+        return value
     return None
 
 
+def _close(x: float, y: float, atol: float, rtol: float) -> bool:
+    return (math.isinf(x) and x == y) or abs(x - y) <= atol + rtol * abs(y)
+
+
 def allclose(got: Any, expected: Any, atol: float, rtol: float) -> bool:
-    """numpy.allclose on scalars and flat sequences (what EvalPlus's outputs are)."""
+    """numpy.allclose on scalars and flat sequences (what EvalPlus's outputs are); an int past
+    the float range is close to nothing. Streams over the numbers, converting one pair at a time."""
     a, b = _numbers(got), _numbers(expected)
     if a is None or b is None:
         return False
     if len(a) != len(b) and len(a) != 1 and len(b) != 1:
         return False
-    if len(a) == 1:
-        a = a * len(b)
-    if len(b) == 1:
-        b = b * len(a)
-    return all(
-        (math.isinf(x) and x == y) or abs(x - y) <= atol + rtol * abs(y) for x, y in zip(a, b, strict=True)
-    )
+    # numpy broadcasts a single number to the other side's length (an empty side included)
+    count = len(b) if len(a) == 1 else len(a)
+    xs = repeat(a[0], count) if len(a) == 1 else a
+    ys = repeat(b[0], count) if len(b) == 1 else b
+    try:
+        return all(_close(float(x), float(y), atol, rtol) for x, y in zip(xs, ys, strict=True))
+    except OverflowError:
+        return False
 
 
 def _equal(got: Any, expected: Any) -> bool:
