@@ -145,7 +145,9 @@ def _parse_int(text: str) -> int | _LongInt:
     return int(text) if len(text) <= INT_DIGITS else _LongInt(text)
 
 
-_LONG_DIGITS = re.compile(f"[0-9]{{{INT_DIGITS + 1}}}")
+_LONG_DIGITS = re.compile(f"(?<![0-9])[0-9]{{{INT_DIGITS + 1}}}")
+"""A run of digits longer than INT_DIGITS; tried at the start of each run only (without the
+lookbehind, every position of a long run is a new try: quadratic in the run's length)."""
 
 
 def _loads_both(got: str, expected: str) -> tuple[Any, Any]:

@@ -60,6 +60,8 @@ HOSTILE_VALUES = {
     "ints_10_400": json.dumps([10**400] * 3),
     "int_5000_digits": "[" + "3" * 5000 + ", 2, 3]",
     "giant_list": "[" + ", ".join(str(10 + i % 90) for i in range(1_500_000)) + "]",
+    "many_ints_of_int_digits": "[" + ", ".join(["7" * INT_DIGITS] * 1000) + "]",
+    "many_ints_past_int_digits": "[" + ", ".join(["7" * (INT_DIGITS + 1)] * 1000) + "]",
     "tagged_bytes_10_15": '{"$t": "bytes", "v": 1000000000000000}',
     "tagged_bytes_out_of_range": '{"$t": "bytes", "v": [256, -1]}',
     "tagged_complex_overflow": '{"$t": "complex", "v": [' + str(10**400) + ", 0]}",
