@@ -23,6 +23,9 @@ QUIET = Context(prec=28, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[])
 """Decimal arithmetic that never raises: sNaN and invalid operations give NaN, overflow gives
 Infinity. Every operation rounds to 28 digits, so no result grows with an operand's exponent."""
 
+_STRICT = Context(prec=28, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation])
+"""For reading a token: one that is not a number raises (the default context may be another)."""
+
 CHUNK = 1 << 16
 """Characters of an answer split at once: a long answer is compared piece by piece, at C speed
 within a piece, and the comparison stops at the first difference."""
@@ -95,7 +98,7 @@ def lcb_equal(got: str, expected: str) -> bool:
 def _number(token: str) -> Decimal | None:
     """The token's exact value, or None when it is not a number Decimal can hold exactly."""
     try:
-        return Decimal(token)
+        return Decimal(token, _STRICT)
     except InvalidOperation:
         return None
 
