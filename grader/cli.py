@@ -304,14 +304,15 @@ def cmd_bank_build(args: argparse.Namespace) -> int:
             asyncio.run(reference_outputs())
         if left_out and args.strict:
             raise left_out[0]
-        report = build_bank(Path(args.out), [f for f in files if f not in evalplus], computed)
+        sources = [f for f in files if f not in evalplus]
+        report = build_bank(Path(args.out), sources, computed, None if args.strict else left_out)
     except (BankFormatError, OSError, SandboxUnavailableError, SandboxFailureError) as exc:
         print(f"grader: bank build failed: {exc}", file=sys.stderr)
         return 1
     for error in left_out:
         print(f"grader: left out {error}", file=sys.stderr)
     print(f"wrote {args.out}: {report.total_questions} questions"
-          + (f"; {len(left_out)} task(s) left out, their canonical solution failed" if left_out else ""),
+          + (f"; {len(left_out)} question(s) left out, see above" if left_out else ""),
           file=sys.stderr)  # fmt: skip
     return 0
 
@@ -478,8 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--strict",
         action="store_true",
-        help="EvalPlus files: fail the whole build when a canonical solution fails (default: leave"
-        " that task out and say so)",
+        help="fail the whole build when an EvalPlus canonical solution fails or a row is past a size"
+        " limit (default: leave that question out and say so, with file, line and reason)",
     )
     build.add_argument("files", nargs="+")
     build.set_defaults(func=cmd_bank_build)
