@@ -126,8 +126,8 @@ def _add_sandbox_flags(p: argparse.ArgumentParser) -> None:
         "--max-connections",
         type=config.integer,
         default=config.env_default("MAX_CONNECTIONS", "1000", config.integer),
-        help="client connections open at once; more are closed as soon as they are accepted (must"
-        " leave 512 of the process's file descriptors free)",
+        help="client connections open at once; more are closed as soon as they are accepted (lowered,"
+        " with a warning, to leave 512 of the process's file descriptors free)",
     )
     p.add_argument(
         "--max-streams-per-connection",

@@ -5,14 +5,15 @@
   idle timeout, a cap on concurrent streams per connection, and keepalive both ways (the server
   pings to find dead peers; a client pinging too often is sent away).
 * File descriptors: the soft RLIMIT_NOFILE is raised to the hard one at start, and the connection
-  cap must leave `FD_RESERVE` descriptors free, for the bank, the engine's socket and the
-  sandboxes' pipes, so that a flood of connections never starves them.
+  cap is lowered (and logged) when it would not leave `FD_RESERVE` descriptors free, for the bank,
+  the engine's socket and the sandboxes' pipes, so that a flood of connections never starves them.
 * Messages: a maximum size per method (a `Grade` needs far less than a `GradeBatch`), checked on
   the received bytes before they are decoded; a larger one is RESOURCE_EXHAUSTED.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import resource
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -83,17 +84,32 @@ def raise_fd_limit() -> int:
 
 
 class ConnectionCapError(ValueError):
-    """A connection cap that would leave the server too few file descriptors."""
+    """A descriptor limit too low to serve anyone with FD_RESERVE left for the server."""
 
 
-def check_fd_budget(limits: ConnectionLimits, fd_limit: int) -> None:
-    """Raises ConnectionCapError when the connection cap does not leave FD_RESERVE descriptors."""
-    if limits.max_connections + FD_RESERVE > fd_limit:
+MIN_CONNECTIONS = 16
+
+
+def fit_to_fd_limit(limits: ConnectionLimits, fd_limit: int) -> ConnectionLimits:
+    """`limits` with its connection cap lowered, if need be, to leave FD_RESERVE descriptors free
+    (logged); raises ConnectionCapError when not even MIN_CONNECTIONS would be left."""
+    room = fd_limit - FD_RESERVE
+    if limits.max_connections <= room:
+        return limits
+    if room < MIN_CONNECTIONS:
         raise ConnectionCapError(
-            f"--max-connections {limits.max_connections} leaves fewer than {FD_RESERVE} of the"
-            f" {fd_limit} file descriptors this process may open (ulimit -n) for the bank and the"
-            f" sandboxes: lower it to at most {max(fd_limit - FD_RESERVE, 0)} or raise the limit"
+            f"this process may open {fd_limit} file descriptors (ulimit -n): {FD_RESERVE} are kept"
+            f" for the bank and the sandboxes, which leaves fewer than {MIN_CONNECTIONS} connections;"
+            " raise the limit"
         )
+    log.warning(
+        "max_connections_lowered",
+        asked=limits.max_connections,
+        used=room,
+        fd_limit=fd_limit,
+        reason=f"{FD_RESERVE} descriptors are kept for the bank and the sandboxes",
+    )
+    return dataclasses.replace(limits, max_connections=room)
 
 
 def message_limits(max_code_bytes: int, max_batch_bytes: int) -> dict[str, int]:

@@ -22,7 +22,7 @@ from grader.api.health import HealthReporter
 from grader.api.limits import (
     ConnectionLimits,
     MessageSizeInterceptor,
-    check_fd_budget,
+    fit_to_fd_limit,
     message_limits,
     raise_fd_limit,
 )
@@ -103,7 +103,7 @@ class GraderServer:
         # Before anything is opened: descriptors for the bank and the sandboxes must stay free
         # whatever clients do, so the connection cap has to fit under the limit with room to spare.
         self.fd_limit = raise_fd_limit()
-        check_fd_budget(settings.connections, self.fd_limit)
+        self.connections = fit_to_fd_limit(settings.connections, self.fd_limit)
         # Security settings are checked first: a wrong file fails the start with a clear message.
         self.credentials = server_credentials(settings.tls_cert, settings.tls_key, settings.tls_client_ca)
         self.auth = AuthInterceptor(settings.auth_tokens_file, settings.admin_tokens_file)
@@ -140,7 +140,7 @@ class GraderServer:
                 ("grpc.max_send_message_length", 64 * 1024 * 1024),
                 ("grpc.so_reuseport", 0),
                 *connection_age_options(settings),
-                *settings.connections.options(),
+                *self.connections.options(),
             ],
         )
         grader_pb2_grpc.add_GraderServicer_to_server(  # type: ignore[no-untyped-call]
@@ -213,7 +213,7 @@ class GraderServer:
             tls="mutual" if self.settings.tls_client_ca else "on" if self.credentials else "off",
             auth_tokens=len(self.auth.tokens.tokens) if self.auth.tokens else 0,
             bank=str(self.settings.bank),
-            max_connections=self.settings.connections.max_connections,
+            max_connections=self.connections.max_connections,
             fd_limit=self.fd_limit,
             questions=await asyncio.to_thread(self.bank.count),
             sandbox_ready=self.health.serving,
