@@ -159,7 +159,7 @@ def _add_sandbox_flags(p: argparse.ArgumentParser) -> None:
         type=config.integer,
         default=config.env_default("MAX_BATCH_BYTES", str(256 << 20), config.integer),
         help="the largest GradeBatch request in bytes (a Grade: 2 x --max-code-bytes + 64 KiB; other"
-        " calls 64 KiB); larger ones are RESOURCE_EXHAUSTED before they are decoded",
+        " calls 64 KiB); larger ones are INVALID_ARGUMENT before they are decoded",
     )
     p.add_argument(
         "--log-level",

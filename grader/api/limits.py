@@ -8,7 +8,7 @@
   cap is lowered (and logged) when it would not leave `FD_RESERVE` descriptors free, for the bank,
   the engine's socket and the sandboxes' pipes, so that a flood of connections never starves them.
 * Messages: a maximum size per method (a `Grade` needs far less than a `GradeBatch`), checked on
-  the received bytes before they are decoded; a larger one is RESOURCE_EXHAUSTED.
+  the received bytes before they are decoded; a larger one is INVALID_ARGUMENT.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 
 class MessageSizeInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """Refuses a request larger than its method's limit with RESOURCE_EXHAUSTED, without decoding it."""
+    """Refuses a request larger than its method's limit with INVALID_ARGUMENT, without decoding it."""
 
     def __init__(self, limits: Mapping[str, int], default: int = SMALL_MESSAGE_BYTES) -> None:
         self.limits = dict(limits)
@@ -174,12 +174,12 @@ class MessageSizeInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-a
 
         async def single(request: Any, context: Context) -> Any:
             if isinstance(request, _Oversized):
-                await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, _too_large(request))
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, _too_large(request))
             return await inner(request, context)
 
         async def streaming(request: Any, context: Context) -> Any:
             if isinstance(request, _Oversized):
-                context.set_code(grpc.StatusCode.RESOURCE_EXHAUSTED)
+                context.set_code(grpc.StatusCode.INVALID_ARGUMENT)
                 context.set_details(_too_large(request))
                 return
             result = inner(request, context)
