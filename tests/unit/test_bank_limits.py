@@ -165,11 +165,16 @@ def peak_rss_mib(script: str) -> float:
 
 
 def test_real_bombs_stay_small(tmp_path: Path) -> None:
-    """At the real limits: a row whose private tests inflate to 1 GiB, and a gzip file of one
-    1 GiB line, each fail at their line well under a GiB of memory."""
+    """At the real limits: a row whose private tests inflate past its limit, and a gzip file of one
+    line past its limit (the figures in the README are of 1 and 2 GiB), each fail at their line
+    well under a GiB of memory."""
     lb = tmp_path / "lb.jsonl"
-    lb.write_bytes(row_line(livebench_call_row(private_test_cases=zlib_bomb(1 << 30))) + b"\n" + good_row())
-    gz = write_gzip_lines(tmp_path / "bomb.jsonl.gz", [(b" ", 1 << 30), good_row()])
+    lb.write_bytes(
+        row_line(livebench_call_row(private_test_cases=zlib_bomb(limits.MAX_QUESTION_CHARS + 64 * MiB)))
+        + b"\n"
+        + good_row()
+    )
+    gz = write_gzip_lines(tmp_path / "bomb.jsonl.gz", [(b" ", limits.MAX_LINE_BYTES + 64 * MiB), good_row()])
     for path, reason in (
         (lb, "private_test_cases: compressed tests inflates past"),
         (gz, "line longer than"),
