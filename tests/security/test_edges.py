@@ -157,9 +157,12 @@ class TestConnectionFlood:
             assert opened > self.FLOOD
             assert peak <= baseline + self.CAP + 16
             channel.close()
-            # A new client, on a connection of its own, is served once the flood is over.
+            # A new client, on a connection of its own, is served once the flood is over (the
+            # flood's last sockets hold their places until the handshake timeout: it waits).
             fresh = grpc.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
-            assert grade(pb_grpc.GraderStub(fresh), "sec/stdin", CORRECT_STDIN).verdict == pb.ACCEPTED
+            request = pb.GradeRequest(question_id="sec/stdin", code=CORRECT_STDIN)
+            response = pb_grpc.GraderStub(fresh).Grade(request, timeout=120, wait_for_ready=True)
+            assert response.verdict == pb.ACCEPTED
             fresh.close()
 
 
