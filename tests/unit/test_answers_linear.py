@@ -8,7 +8,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.answers import extract_code, strip_reasoning
+from grader.answers import _strip_blank_lines, extract_code, strip_reasoning
 
 # Pieces an adversarial answer is made of: every token the extractor looks for, and filler.
 _PIECES = ["<think>", "</think>", "```", "```python", "\n", "\r\n", "\r", " ", "\t", "a", "<", ">"]
@@ -26,6 +26,14 @@ def _reference_strip(text: str) -> str:
     return text
 
 
+def _reference_strip_blank_lines(text: str) -> str:
+    """Leading blank lines popped one by one (quadratic on many)."""
+    lines = text.rstrip().split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return "\n".join(lines)
+
+
 def _seconds(answer: str) -> float:
     best = float("inf")
     for _ in range(3):  # the least of three: a shared machine adds noise, never removes it
@@ -39,6 +47,12 @@ def _seconds(answer: str) -> float:
 @given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
 def test_think_removal_matches_the_regex_rule(answer: str) -> None:
     assert strip_reasoning(answer) == _reference_strip(answer)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["\n", " ", "\t", "a", "\x0b", "\u2028", "  b"]), max_size=30).map("".join))
+def test_blank_line_removal_matches_the_simple_rule(text: str) -> None:
+    assert _strip_blank_lines(text) == _reference_strip_blank_lines(text)
 
 
 @settings(max_examples=25, deadline=None)
