@@ -24,16 +24,30 @@ import re
 
 __all__ = ["extract_code", "strip_reasoning"]
 
-_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL)
 _THINK_OPEN = "<think>"
 _THINK_CLOSE = "</think>"
 _FENCE = re.compile(r"^[ \t]*```")
 
 
+def _remove_think_blocks(text: str) -> str:
+    """Each ``<think>`` up to the first ``</think>`` after it removed, left to right, in one pass:
+    a lazy regex would rescan to the end from every unclosed ``<think>`` (quadratic)."""
+    kept: list[str] = []
+    pos = 0
+    while (start := text.find(_THINK_OPEN, pos)) >= 0:
+        end = text.find(_THINK_CLOSE, start + len(_THINK_OPEN))
+        if end < 0:
+            break
+        kept.append(text[pos:start])
+        pos = end + len(_THINK_CLOSE)
+    kept.append(text[pos:])
+    return "".join(kept)
+
+
 def strip_reasoning(text: str) -> str:
     """The answer with its line endings normalised and its ``<think>`` sections removed."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _THINK_BLOCK.sub("", text)
+    text = _remove_think_blocks(text)
     if _THINK_CLOSE in text:  # the opening tag was in the prompt: reasoning from the start
         text = text[text.rindex(_THINK_CLOSE) + len(_THINK_CLOSE) :]
     if _THINK_OPEN in text:  # never closed: reasoning to the end
@@ -44,10 +58,11 @@ def strip_reasoning(text: str) -> str:
 def _strip_blank_lines(text: str) -> str:
     """Trailing whitespace and leading blank lines removed; the first line keeps its indent."""
     text = text.rstrip()
-    lines = text.split("\n")
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    return "\n".join(lines)
+    if not text:
+        return ""
+    # The first line with something on it starts where the last newline before it ends.
+    first_char = len(text) - len(text.lstrip())
+    return text[text.rfind("\n", 0, first_char) + 1 :]
 
 
 def extract_code(answer: str) -> str:

@@ -123,6 +123,45 @@ def _add_sandbox_flags(p: argparse.ArgumentParser) -> None:
         help="how long calls already running on a connection closed for its age may go on",
     )
     p.add_argument(
+        "--max-connections",
+        type=config.integer,
+        default=config.env_default("MAX_CONNECTIONS", "1000", config.integer),
+        help="client connections open at once; more are closed as soon as they are accepted (lowered,"
+        " with a warning, to leave 512 of the process's file descriptors free)",
+    )
+    p.add_argument(
+        "--max-streams-per-connection",
+        type=config.integer,
+        default=config.env_default("MAX_STREAMS_PER_CONNECTION", "100", config.integer),
+        help="calls at once on one client connection",
+    )
+    p.add_argument(
+        "--handshake-timeout-s",
+        type=config.number,
+        default=config.env_default("HANDSHAKE_TIMEOUT_S", "5", config.number),
+        help="a connection that has not finished its HTTP/2 (and TLS) handshake by then is closed",
+    )
+    p.add_argument(
+        "--idle-timeout-s",
+        type=config.number,
+        default=config.env_default("IDLE_TIMEOUT_S", "300", config.number),
+        help="a connection without a call for this long is closed (0: never)",
+    )
+    p.add_argument(
+        "--keepalive-s",
+        type=config.number,
+        default=config.env_default("KEEPALIVE_S", "60", config.number),
+        help="the server pings a silent connection after this long and closes it if no answer comes"
+        " within 20 s",
+    )
+    p.add_argument(
+        "--max-batch-bytes",
+        type=config.integer,
+        default=config.env_default("MAX_BATCH_BYTES", str(256 << 20), config.integer),
+        help="the largest GradeBatch request in bytes (a Grade: 2 x --max-code-bytes + 64 KiB; other"
+        " calls 64 KiB); larger ones are INVALID_ARGUMENT before they are decoded",
+    )
+    p.add_argument(
         "--log-level",
         type=config.log_level,
         default=config.env_default("LOG_LEVEL", "info", config.log_level),
@@ -162,6 +201,7 @@ def _setting_name(dest: str) -> str:
 def _server_settings(  # type: ignore[no-untyped-def]
     args: argparse.Namespace, bank: Path, host: str, port: int, metrics_port: int | None = None
 ):
+    from grader.api.limits import ConnectionLimits
     from grader.api.server import ServerSettings
     from grader.sandbox.docker import DockerSettings
     from grader.sandbox.pool import PoolSettings
@@ -174,6 +214,11 @@ def _server_settings(  # type: ignore[no-untyped-def]
         "pool_max_uses",
         "pool_memory_mb",
         "health_interval_s",
+        "max_connections",
+        "max_streams_per_connection",
+        "handshake_timeout_s",
+        "keepalive_s",
+        "max_batch_bytes",
     )
     for name in positive:
         if getattr(args, name) <= 0:
@@ -187,6 +232,7 @@ def _server_settings(  # type: ignore[no-untyped-def]
         "max_connection_age_s",
         "max_connection_age_grace_s",
         "batch_engine_wait_s",
+        "idle_timeout_s",
     ):
         if getattr(args, name) < 0:
             raise SystemExit(f"grader: {_setting_name(name)} must not be negative, got {getattr(args, name)}")
@@ -204,6 +250,14 @@ def _server_settings(  # type: ignore[no-untyped-def]
         max_queued=args.max_queued,
         max_batch=args.max_batch,
         batch_engine_wait_s=args.batch_engine_wait_s,
+        max_batch_bytes=args.max_batch_bytes,
+        connections=ConnectionLimits(
+            max_connections=args.max_connections,
+            max_streams=args.max_streams_per_connection,
+            handshake_timeout_s=args.handshake_timeout_s,
+            idle_timeout_s=args.idle_timeout_s,
+            keepalive_s=args.keepalive_s,
+        ),
         pool=PoolSettings(
             size=args.pool_size, max_uses=args.pool_max_uses, memory_limit_mb=args.pool_memory_mb
         )
@@ -224,6 +278,7 @@ def _server_settings(  # type: ignore[no-untyped-def]
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from grader.api.credentials import SecurityConfigError
+    from grader.api.limits import ConnectionCapError
     from grader.api.server import GraderServer
     from grader.bank.store import BankOpenError
     from grader.metrics import MetricsPortError
@@ -246,7 +301,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The gRPC server binds to the running loop, so it is made inside it.
         try:
             server = GraderServer(settings)
-        except (BankOpenError, SecurityConfigError) as exc:
+        except (BankOpenError, SecurityConfigError, ConnectionCapError) as exc:
             print(f"grader: {exc}", file=sys.stderr)
             return 2
         try:
@@ -304,14 +359,15 @@ def cmd_bank_build(args: argparse.Namespace) -> int:
             asyncio.run(reference_outputs())
         if left_out and args.strict:
             raise left_out[0]
-        report = build_bank(Path(args.out), [f for f in files if f not in evalplus], computed)
+        sources = [f for f in files if f not in evalplus]
+        report = build_bank(Path(args.out), sources, computed, None if args.strict else left_out)
     except (BankFormatError, OSError, SandboxUnavailableError, SandboxFailureError) as exc:
         print(f"grader: bank build failed: {exc}", file=sys.stderr)
         return 1
     for error in left_out:
         print(f"grader: left out {error}", file=sys.stderr)
     print(f"wrote {args.out}: {report.total_questions} questions"
-          + (f"; {len(left_out)} task(s) left out, their canonical solution failed" if left_out else ""),
+          + (f"; {len(left_out)} question(s) left out, see above" if left_out else ""),
           file=sys.stderr)  # fmt: skip
     return 0
 
@@ -478,8 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--strict",
         action="store_true",
-        help="EvalPlus files: fail the whole build when a canonical solution fails (default: leave"
-        " that task out and say so)",
+        help="fail the whole build when an EvalPlus canonical solution fails or a row is past a size"
+        " limit (default: leave that question out and say so, with file, line and reason)",
     )
     build.add_argument("files", nargs="+")
     build.set_defaults(func=cmd_bank_build)

@@ -237,24 +237,42 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             return handler
         decision = decide(self.tokens, method, handler_call_details.invocation_metadata)
 
-        async def guard(context: Context, streaming: bool) -> bool:
-            """Whether the call may go on; a refused one ends with its status."""
+        def bind_caller(context: Context) -> None:
             caller = decision.caller or _certificate_name(context)
             if caller:
                 structlog.contextvars.bind_contextvars(caller=caller)
-            if decision.code is None:
-                return True
-            log.warning("rpc_refused", method=method, status=decision.code.name, reason=decision.message)
-            if streaming:
-                # A response stream ends with the status set, without the exception of abort():
-                # raised while the client still streams requests, it came out INTERNAL at times.
-                context.set_code(decision.code)
-                context.set_details(decision.message)
-                return False
-            await context.abort(decision.code, decision.message)
-            return False
 
-        return _guarded(handler, guard)
+        if decision.code is not None:
+            return _refusal(handler, decision, method, bind_caller)
+        return _guarded(handler, bind_caller)
+
+
+def _refusal(
+    handler: grpc.RpcMethodHandler[Any, Any],
+    decision: Decision,
+    method: str,
+    bind_caller: Callable[[Context], None],
+) -> grpc.RpcMethodHandler[Any, Any]:
+    """A handler that ends the call with the decision's status without reading its request: it
+    takes requests as a stream and never asks for one, so gRPC reads no more of the body than flow
+    control has let in (a unary request would be received and decoded whole first). The status is
+    set, not raised by abort(): raised while the client still streams requests, it came out
+    INTERNAL at times."""
+    code, message = decision.code or grpc.StatusCode.UNAUTHENTICATED, decision.message
+
+    async def refuse(requests: Any, context: Context) -> AsyncIterator[Any]:
+        bind_caller(context)
+        log.warning("rpc_refused", method=method, status=code.name, reason=message)
+        context.set_code(code)
+        context.set_details(message)
+        return
+        yield  # an async generator: a streamed response of nothing
+
+    return grpc.stream_stream_rpc_method_handler(
+        refuse,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
 
 
 def _certificate_name(context: Context) -> str | None:
@@ -280,18 +298,17 @@ _HANDLER_OF_KIND = {  # (request streaming, response streaming) -> how to make s
 
 
 def _guarded(
-    handler: grpc.RpcMethodHandler[Any, Any], guard: Callable[[Context, bool], Awaitable[bool]]
+    handler: grpc.RpcMethodHandler[Any, Any], guard: Callable[[Context], None]
 ) -> grpc.RpcMethodHandler[Any, Any]:
     """`handler` with `guard` run first, of the same kind (unary or streaming either way)."""
     inner: Any = handler.unary_unary or handler.unary_stream or handler.stream_unary or handler.stream_stream
 
     async def single(request: Any, context: Context) -> Any:
-        await guard(context, False)
+        guard(context)
         return await inner(request, context)
 
     async def streaming(request: Any, context: Context) -> AsyncIterator[Any]:
-        if not await guard(context, True):
-            return
+        guard(context)
         async for response in _responses(inner(request, context)):
             yield response
 

@@ -19,6 +19,13 @@ from grpc_reflection.v1alpha import reflection
 from grader.api.auth import AuthInterceptor
 from grader.api.credentials import server_credentials
 from grader.api.health import HealthReporter
+from grader.api.limits import (
+    ConnectionLimits,
+    MessageSizeInterceptor,
+    fit_to_fd_limit,
+    message_limits,
+    raise_fd_limit,
+)
 from grader.api.servicer import GraderServicer
 from grader.bank.store import BankStore
 from grader.grading import GradingService
@@ -72,6 +79,10 @@ class ServerSettings:
     metrics_port: int | None = None
     """Prometheus metrics over HTTP at /metrics on this port, on `host`; 0: any free port (see
     `GraderServer.metrics_port`); None: not served (the CLI's `--metrics-port 0`)."""
+    connections: ConnectionLimits = field(default_factory=ConnectionLimits)
+    """Caps and timeouts on client connections. See grader/api/limits.py."""
+    max_batch_bytes: int = 256 << 20
+    """The largest GradeBatch request; a Grade takes at most twice `max_code_bytes` and a little."""
 
 
 def connection_age_options(settings: ServerSettings) -> list[tuple[str, int]]:
@@ -89,6 +100,10 @@ class GraderServer:
 
     def __init__(self, settings: ServerSettings, sandbox: Sandbox | None = None) -> None:
         self.settings = settings
+        # Before anything is opened: descriptors for the bank and the sandboxes must stay free
+        # whatever clients do, so the connection cap has to fit under the limit with room to spare.
+        self.fd_limit = raise_fd_limit()
+        self.connections = fit_to_fd_limit(settings.connections, self.fd_limit)
         # Security settings are checked first: a wrong file fails the start with a clear message.
         self.credentials = server_credentials(settings.tls_cert, settings.tls_key, settings.tls_client_ca)
         self.auth = AuthInterceptor(settings.auth_tokens_file, settings.admin_tokens_file)
@@ -114,16 +129,18 @@ class GraderServer:
             max_queued=settings.max_queued,
         )
         self._watch_capacity()
-        # Room for batches, and for a request just over the code limit, so that it reaches our own
-        # clear error.
-        message_limit = max(4 * settings.max_code_bytes + (1 << 20), 256 << 20)
+        # Who is calling is decided first, from the headers alone; then each method's size limit,
+        # on the bytes received before they are decoded. gRPC itself refuses anything past the
+        # largest of them.
+        limits = message_limits(settings.max_code_bytes, settings.max_batch_bytes)
         self.server = grpc.aio.server(
-            interceptors=[self.auth],
+            interceptors=[self.auth, MessageSizeInterceptor(limits)],
             options=[
-                ("grpc.max_receive_message_length", message_limit),
+                ("grpc.max_receive_message_length", max(limits.values())),
                 ("grpc.max_send_message_length", 64 * 1024 * 1024),
                 ("grpc.so_reuseport", 0),
                 *connection_age_options(settings),
+                *self.connections.options(),
             ],
         )
         grader_pb2_grpc.add_GraderServicer_to_server(  # type: ignore[no-untyped-call]
@@ -196,6 +213,8 @@ class GraderServer:
             tls="mutual" if self.settings.tls_client_ca else "on" if self.credentials else "off",
             auth_tokens=len(self.auth.tokens.tokens) if self.auth.tokens else 0,
             bank=str(self.settings.bank),
+            max_connections=self.connections.max_connections,
+            fd_limit=self.fd_limit,
             questions=await asyncio.to_thread(self.bank.count),
             sandbox_ready=self.health.serving,
         )

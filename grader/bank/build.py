@@ -54,7 +54,10 @@ def _add(writer: BankWriter, item: Question | WithheldTests, where: str, line: i
 
 
 def build_bank(
-    out: Path, files: Sequence[Path], computed: Iterable[tuple[Question, str, int]] = ()
+    out: Path,
+    files: Sequence[Path],
+    computed: Iterable[tuple[Question, str, int]] = (),
+    left_out: list[BankFormatError] | None = None,
 ) -> BuildReport:
     """Read ``files`` row by row and write a new bank at ``out``, atomically.
 
@@ -67,6 +70,9 @@ def build_bank(
     ``computed`` adds finished questions (with where they came from: file and line), such as
     EvalPlus questions whose outputs :mod:`grader.bank.reference` computed.
 
+    A row past a size limit is added to ``left_out`` and skipped when it is given; otherwise it
+    fails the build like any malformed row.
+
     Raises :class:`~grader.bank.model.BankFormatError` naming file and line; ``out`` is
     then left untouched.
     """
@@ -75,7 +81,7 @@ def build_bank(
         for path in files:
             file_report = FileReport(path=path)
             report.files.append(file_report)
-            for record in read_records(path):
+            for record in read_records(path, left_out):
                 file_report.tests += _add(writer, record.item, str(path), record.line)
                 if isinstance(record.item, WithheldTests):
                     file_report.withheld_rows += 1

@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.bank.formats.common import RowError, WithheldTests
+from grader.bank.formats.common import RowError, RowTooLargeError, WithheldTests, check_test_sizes
 from grader.bank.formats.compressed import CompressedDataError, decode_compressed_tests
 from grader.bank.formats.detect import RowFormat, detect_row_format, parse_row
-from grader.bank.formats.reader import iter_objects
+from grader.bank.formats.reader import BankLimitError, iter_objects
 from grader.bank.model import BankFormatError, Question
 
 __all__ = [
+    "BankLimitError",
     "CompressedDataError",
     "RowFormat",
     "SourceRecord",
@@ -40,16 +41,29 @@ class SourceRecord:
     item: Question | WithheldTests
 
 
-def read_records(path: Path) -> Iterator[SourceRecord]:
+def read_records(path: Path, left_out: list[BankFormatError] | None = None) -> Iterator[SourceRecord]:
     """Every row of a file parsed, one at a time; raises :class:`BankFormatError`.
 
-    Questions may still lack tests here: withheld tests can be joined to them later.
+    Questions may still lack tests here: withheld tests can be joined to them later. A row past a
+    size limit (:class:`BankLimitError`) is added to `left_out` and skipped when it is given.
     """
     rows = 0
-    for line, row in iter_objects(path):
+
+    def leave_out(error: BankLimitError) -> None:
+        nonlocal rows
+        if left_out is None:
+            raise error
+        rows += 1
+        left_out.append(error)
+
+    for line, row in iter_objects(path, leave_out if left_out is not None else None):
         rows += 1
         try:
             item = parse_row(row)
+            check_test_sizes(item.tests)
+        except RowTooLargeError as exc:
+            leave_out(BankLimitError(str(path), line, str(exc)))
+            continue
         except RowError as exc:
             raise BankFormatError(str(path), line, str(exc)) from None
         yield SourceRecord(path=path, line=line, item=item)

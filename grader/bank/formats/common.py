@@ -9,11 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from grader.bank.formats.compressed import CompressedDataError, decode_compressed_tests
+from grader.bank.formats import limits
+from grader.bank.formats.compressed import (
+    CompressedDataError,
+    CompressedTooLargeError,
+    decode_compressed_tests,
+)
 from grader.bank.model import QuestionKind, TestCase
 
 Row = Mapping[str, Any]
@@ -24,6 +29,22 @@ TESTTYPE_KINDS = {"stdin": QuestionKind.STDIN, "functional": QuestionKind.CALL}
 
 class RowError(ValueError):
     """A row that cannot be turned into a question; the message is the reason only."""
+
+
+class RowTooLargeError(RowError):
+    """A row past one of the size limits of :mod:`grader.bank.formats.limits`."""
+
+
+def check_test_sizes(tests: Sequence[TestCase], what: str = "tests") -> None:
+    """Raises RowTooLargeError for a test, or all of them together, past the limits."""
+    total = 0
+    for n, test in enumerate(tests, 1):
+        size = len(test.input) + len(test.output)
+        if size > limits.MAX_TEST_CHARS:
+            raise RowTooLargeError(f"{what}: test {n} is longer than {limits.MAX_TEST_CHARS} characters")
+        total += size
+        if total > limits.MAX_QUESTION_CHARS:
+            raise RowTooLargeError(f"{what}: longer than {limits.MAX_QUESTION_CHARS} characters together")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +137,8 @@ def _decode_test_list(value: object, what: str, *, allow_compressed: bool) -> li
     elif allow_compressed:
         try:
             parsed = json.loads(decode_compressed_tests(text))
+        except CompressedTooLargeError as exc:
+            raise RowTooLargeError(f"{what}: compressed tests {exc}") from None
         except CompressedDataError as exc:
             raise RowError(f"{bad} ({exc})") from None
         except (ValueError, RecursionError):

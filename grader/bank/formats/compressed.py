@@ -12,8 +12,11 @@ import io
 import pickle
 import zlib
 
-# A cap on the inflated size: a few bytes of zlib can expand to gigabytes.
-MAX_DECOMPRESSED_BYTES = 1 << 30
+from grader.bank.formats.limits import MAX_QUESTION_CHARS
+
+# A cap on the inflated size: a few bytes of zlib can expand to gigabytes. The pickle of a str
+# of N characters takes at least N bytes, so tests past the question's limit are stopped here.
+MAX_DECOMPRESSED_BYTES = MAX_QUESTION_CHARS + 1024
 
 
 # What a malformed pickle can make the unpickler raise; none may escape as a crash.
@@ -35,6 +38,10 @@ class CompressedDataError(ValueError):
     """Data that is not a safe base64/zlib/pickle encoding of one string."""
 
 
+class CompressedTooLargeError(CompressedDataError):
+    """Data that inflates past the limit."""
+
+
 class _NoGlobalsUnpickler(pickle.Unpickler):
     """Builds only pickle's primitive values; any class or function is refused."""
 
@@ -54,7 +61,7 @@ def decode_compressed_tests(blob: str) -> str:
     except zlib.error:
         raise CompressedDataError("not zlib data") from None
     if inflater.unconsumed_tail:
-        raise CompressedDataError("inflates beyond the size limit")
+        raise CompressedTooLargeError(f"inflates past {MAX_DECOMPRESSED_BYTES} bytes")
     if not inflater.eof:
         raise CompressedDataError("truncated zlib data")
     try:
