@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
+MAX_KS = 16
+"""Distinct k values one GradeBatch may ask pass@k for: each costs a pass@k per question."""
+
 
 def batch_problem(request: pb.GradeBatchRequest, max_batch: int) -> str:
     """What makes a batch request unacceptable as a whole, or ""."""
@@ -31,6 +34,9 @@ def batch_problem(request: pb.GradeBatchRequest, max_batch: int) -> str:
         return f"{len(request.submissions)} submissions, over the batch limit of {max_batch}; split the batch"
     if any(k < 1 for k in request.ks):
         return "every k must be at least 1"
+    distinct = len(set(request.ks))
+    if distinct > MAX_KS:
+        return f"ks has {distinct} distinct values, over the limit of {MAX_KS}"
     return ""
 
 
