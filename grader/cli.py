@@ -88,6 +88,20 @@ def _add_sandbox_flags(p: argparse.ArgumentParser) -> None:
         help="submissions waiting for a sandbox before RESOURCE_EXHAUSTED",
     )
     p.add_argument(
+        "--max-queued-bytes",
+        type=config.integer,
+        default=config.env_default("MAX_QUEUED_BYTES", str(512 << 20), config.integer),
+        help="bytes of Grader requests held at once (queued or being graded) before RESOURCE_EXHAUSTED;"
+        " a single request over it is INVALID_ARGUMENT",
+    )
+    p.add_argument(
+        "--private-test-metrics",
+        type=config.private_test_metrics,
+        default=config.env_default("PRIVATE_TEST_METRICS", "none", config.private_test_metrics),
+        help="none (the default): a private test's result carries its verdict only; exact: also its"
+        " times and memory, which tell a candidate about the hidden inputs (see docs/security.md)",
+    )
+    p.add_argument(
         "--max-batch",
         type=config.integer,
         default=config.env_default("MAX_BATCH", "10000", config.integer),
@@ -170,6 +184,7 @@ def _server_settings(  # type: ignore[no-untyped-def]
         "sandbox_cpus",
         "wall_factor",
         "max_code_bytes",
+        "max_queued_bytes",
         "sandbox_pids",
         "pool_max_uses",
         "pool_memory_mb",
@@ -202,6 +217,8 @@ def _server_settings(  # type: ignore[no-untyped-def]
         max_connection_age_grace_s=args.max_connection_age_grace_s,
         max_concurrent=args.max_concurrent,
         max_queued=args.max_queued,
+        max_queued_bytes=args.max_queued_bytes,
+        private_test_metrics=args.private_test_metrics == "exact",
         max_batch=args.max_batch,
         batch_engine_wait_s=args.batch_engine_wait_s,
         pool=PoolSettings(

@@ -19,6 +19,7 @@ from grpc_reflection.v1alpha import reflection
 from grader.api.auth import AuthInterceptor
 from grader.api.credentials import server_credentials
 from grader.api.health import HealthReporter
+from grader.api.intake import IntakeInterceptor
 from grader.api.servicer import GraderServicer
 from grader.bank.store import BankStore
 from grader.grading import GradingService
@@ -57,6 +58,12 @@ class ServerSettings:
     UNAVAILABLE; 0: at once."""
     max_queued: int = 256
     """Submissions waiting for a sandbox before new ones get RESOURCE_EXHAUSTED."""
+    max_queued_bytes: int = 512 << 20
+    """Bytes of Grader requests held at once (waiting or being graded) before new ones get
+    RESOURCE_EXHAUSTED; see grader/api/intake.py."""
+    private_test_metrics: bool = False
+    """Private tests' times and memory in responses (--private-test-metrics exact): a side channel
+    on the hidden inputs, off by default (docs/security.md)."""
     docker: DockerSettings = field(default_factory=DockerSettings)
     pool: PoolSettings | None = field(default_factory=PoolSettings)
     """The warm pool; None starts a fresh container per submission instead."""
@@ -117,8 +124,10 @@ class GraderServer:
         # Room for batches, and for a request just over the code limit, so that it reaches our own
         # clear error.
         message_limit = max(4 * settings.max_code_bytes + (1 << 20), 256 << 20)
+        # After auth: an unauthenticated caller is refused as such, whatever bytes it sent.
+        self.intake = IntakeInterceptor(settings.max_queued_bytes, self.metrics)
         self.server = grpc.aio.server(
-            interceptors=[self.auth],
+            interceptors=[self.auth, self.intake],
             options=[
                 ("grpc.max_receive_message_length", message_limit),
                 ("grpc.max_send_message_length", 64 * 1024 * 1024),
@@ -134,6 +143,7 @@ class GraderServer:
                 settings.max_batch,
                 settings.batch_engine_wait_s,
                 metrics=self.metrics,
+                private_test_metrics=settings.private_test_metrics,
             ),
             self.server,
         )
