@@ -394,11 +394,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 f.write(json.dumps(r.as_json()) + "\n")
     summarize(results, sys.stdout)
     if args.livebench_judgments:
-        rows, skipped = livebench_judgments(results)
+        rows, ungraded = livebench_judgments(results, args.ungraded_score_zero)
         with open(args.livebench_judgments, "w", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row) + "\n")
-        report_livebench(rows, skipped, args.livebench_judgments, sys.stdout)
+        report_livebench(rows, ungraded, args.livebench_judgments, sys.stdout, sys.stderr,
+                         args.ungraded_score_zero)  # fmt: skip
+        if ungraded and not args.ungraded_score_zero:
+            return 1
     return 0
 
 
@@ -513,7 +516,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--livebench-judgments",
         metavar="OUT.jsonl",
         help="also write LiveBench's ground_truth_judgment.jsonl rows here, one per graded sample"
-        " (implies --stop-on-first-failure, as LiveBench grades)",
+        " (implies --stop-on-first-failure, as LiveBench grades); a sample that could not be graded"
+        " gets none, is listed on stderr and the command exits 1",
+    )
+    ev.add_argument(
+        "--ungraded-score-zero",
+        action="store_true",
+        help="with --livebench-judgments: a sample that could not be graded (after the retries) gets a"
+        " judgment row scored 0 instead, and the command exits 0",
     )
     ev.add_argument(
         "--batch-size",

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 
+from grader.sandbox.docker import DockerSettings
+from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade
+from tests.integration.conftest import RunningServer, grade, require_docker, start_server
 from tests.security.conftest import (
     CORRECT_CALL,
     CORRECT_STDIN,
+    RUNTIME,
     SECRET_INPUTS,
     SECRET_PATTERN,
     SECRETS,
@@ -164,3 +168,50 @@ class TestNothingInResponsesOrLogs:
         assert '"event": "graded"' in text  # the capture works
         for secret in (*SECRETS, *(t.strip() for t in SECRET_INPUTS)):
             assert secret not in text
+
+
+# Allocates and spins in proportion to the seventh character of its input ("zebra-one": o, "zebra-two":
+# t), so a private test's peak memory or CPU time would spell it out.
+SIDE_CHANNEL = (
+    "import sys, time\nline = sys.stdin.read()\nunits = max(0, ord(line[6]) - 96) if len(line) > 6 else 0\n"
+    "block = bytearray(units * (4 << 20))\nblock[::4096] = b'1' * len(block[::4096])\n"
+    "stop = time.process_time() + units * 0.01\nwhile time.process_time() < stop:\n    pass\n"
+    "print('nothing to see')\n"
+)
+
+
+def private_figures(response: pb.GradeResponse) -> list[tuple[float, float, int]]:
+    return [(t.wall_time_ms, t.cpu_time_ms, t.peak_memory_kb) for t in response.tests if not t.public]
+
+
+class TestPrivateTestFigures:
+    """A private test's times and memory are a side channel on its input: by default its result
+    carries its verdict alone; `--private-test-metrics exact` is the operator's choice."""
+
+    def test_zero_by_default(self, target: RunningServer) -> None:
+        response = attack(target, "sec/stdin", SIDE_CHANNEL)
+        assert response.verdict == pb.WRONG_ANSWER
+        assert [t.verdict for t in response.tests] == [pb.WRONG_ANSWER] * 3
+        public = response.tests[0]
+        assert public.public and public.peak_memory_kb > 1000 and public.cpu_time_ms > 0
+        assert private_figures(response) == [(0, 0, 0)] * len(SECRET_INPUTS)
+
+    def test_exact_when_the_operator_asks(self, secure_bank: Path) -> None:
+        """The channel is real: with exact figures the two private inputs (o and t) tell apart."""
+        require_docker()
+        server = start_server(
+            secure_bank,
+            docker=DockerSettings(runtime=RUNTIME, wall_extra_s=1.0),
+            pool=PoolSettings(size=1, max_uses=10_000, memory_limit_mb=256),
+            max_concurrent=1,
+            private_test_metrics=True,
+        )
+        try:
+            response = grade(server.stub, "sec/stdin", SIDE_CHANNEL)
+        finally:
+            server.stop()
+        assert_no_secret(response)
+        (_, _, memory_o), (_, _, memory_t) = private_figures(response)
+        assert all(all(figures) for figures in private_figures(response))
+        # 't' - 'o' = 5 units of 4 MiB: the memory says which input is which.
+        assert 15 * 1024 < memory_t - memory_o < 25 * 1024, (memory_o, memory_t)
