@@ -24,6 +24,8 @@ log = structlog.get_logger(__name__)
 
 MAX_KS = 16
 """Distinct k values one GradeBatch may ask pass@k for: each costs a pass@k per question."""
+MAX_KS_ENTRIES = 1024
+"""Entries of `ks`, repeats included (each is read before the distinct ones are counted)."""
 
 
 def batch_problem(request: pb.GradeBatchRequest, max_batch: int) -> str:
@@ -32,6 +34,8 @@ def batch_problem(request: pb.GradeBatchRequest, max_batch: int) -> str:
         return "submissions is empty"
     if len(request.submissions) > max_batch:
         return f"{len(request.submissions)} submissions, over the batch limit of {max_batch}; split the batch"
+    if len(request.ks) > MAX_KS_ENTRIES:
+        return f"ks has {len(request.ks)} entries, over the limit of {MAX_KS_ENTRIES}"
     if any(k < 1 for k in request.ks):
         return "every k must be at least 1"
     distinct = len(set(request.ks))
@@ -122,29 +126,33 @@ async def grade_batch(
 ) -> AsyncIterator[pb.GradeBatchResponse]:
     """Grades with at most twice the server's concurrency in flight, so a huge batch holds little
     memory; yields each result as it finishes, then the summary."""
-    in_flight = asyncio.Semaphore(max(1, 2 * servicer.grading.admission.capacity))
+    submissions = request.submissions
     done: asyncio.Queue[pb.GradeBatchResponse] = asyncio.Queue()
     engine = EngineWait(servicer.batch_engine_wait_s)
+    # A few workers take the items in turn: a task per item (10000 of them) would run their first
+    # steps in one turn of the event loop, and hold it for a tenth of a second.
+    upcoming = iter(range(len(submissions)))
 
-    async def run(index: int, item: pb.GradeRequest) -> None:
-        async with in_flight:
-            await done.put(await _grade_item(servicer, index, item, engine))
+    async def work() -> None:
+        for index in upcoming:
+            await done.put(await _grade_item(servicer, index, submissions[index], engine))
 
-    tasks = [asyncio.ensure_future(run(i, item)) for i, item in enumerate(request.submissions)]
+    width = min(len(submissions), max(1, 2 * servicer.grading.admission.capacity))
+    workers = [asyncio.ensure_future(work()) for _ in range(width)]
     accepted: Counter[str] = Counter()
     errors = 0
     try:
-        for _ in tasks:
+        for _ in range(len(submissions)):
             message = await done.get()
             if message.HasField("error"):
                 errors += 1
             elif message.result.verdict == pb.ACCEPTED:
-                accepted[request.submissions[message.index].question_id] += 1
+                accepted[submissions[message.index].question_id] += 1
             yield message
         yield pb.GradeBatchResponse(summary=summary(request, accepted, errors))
     finally:
         # The client went away or the deadline passed: stop the sandbox work it paid for.
-        for task in tasks:
-            task.cancel()
+        for worker in workers:
+            worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*workers, return_exceptions=True)

@@ -13,10 +13,11 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from grader import config
-from grader.api.intake import ByteBudget
+from grader.api.intake import ByteBudget, field_ends, parse_in_steps
 from grader.api.server import GraderServer, ServerSettings
 from grader.bank.store import BankStore
 from grader.cli import _server_settings, build_parser
@@ -103,7 +104,9 @@ class TestKs:
             grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel,
         ):
             stub = pb_grpc.GraderStub(channel)
-            for ks, words in (([0], "at least 1"), ([-5, 1], "at least 1"), (range(1, 18), "17 distinct")):
+            cases = (([0], "at least 1"), ([-5, 1], "at least 1"), (range(1, 18), "17 distinct"),
+                     (range(1, 10_001), "10000 entries"), ([1] * 1025, "1025 entries"))  # fmt: skip
+            for ks, words in cases:
                 request = pb.GradeBatchRequest(submissions=[grade_request()], ks=list(ks))
                 with pytest.raises(grpc.aio.AioRpcError) as raised:
                     async for _ in stub.GradeBatch(request, timeout=30):
@@ -119,7 +122,7 @@ class TestKs:
             grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel,
         ):
             stub = pb_grpc.GraderStub(channel)
-            ks = [1, 2, 5, 10, 100, 500, 1000, 1500, 2000, 2500, 2900, 2999, 3000, 7, 3, 4] * 100
+            ks = [1, 2, 5, 10, 100, 500, 1000, 1500, 2000, 2500, 2900, 2999, 3000, 7, 3, 4] * 64
             request = pb.GradeBatchRequest(submissions=[grade_request()] * 3000, ks=ks)
             messages = [m async for m in stub.GradeBatch(request, timeout=120)]
             summary = messages[-1].summary
@@ -241,3 +244,64 @@ class TestSettings:
             self.settings({}, "--max-queued-bytes", "0")
         with pytest.raises(SystemExit):
             build_parser().parse_args(["serve", "--bank", "b", "--private-test-metrics", "rounded"])
+
+
+class TestParseInSteps:
+    """A large request is merged a run of whole fields at a time: the same message as one parse."""
+
+    def batch(self, items: int, code_bytes: int) -> pb.GradeBatchRequest:
+        return pb.GradeBatchRequest(
+            submissions=[
+                pb.GradeRequest(question_id=f"q{i}", code="x" * (code_bytes + i % 7), request_id=str(i))
+                for i in range(items)
+            ],
+            ks=[1, 5, 10],
+        )
+
+    @pytest.mark.parametrize(("items", "code_bytes"), [(0, 0), (1, 3 << 20), (3000, 1000), (70_000, 10)])
+    async def test_same_as_one_parse(self, items: int, code_bytes: int) -> None:
+        raw = self.batch(items, code_bytes).SerializeToString()
+        # Fields in any order and repeated scalars unpacked merge the same way as well.
+        raw = b"\x10\x07" + raw + b"\x10\x03"
+        assert await parse_in_steps(raw, pb.GradeBatchRequest) == pb.GradeBatchRequest.FromString(raw)
+
+    @pytest.mark.parametrize(
+        "raw",
+        [b"\x0a\x05ab", b"\x0a", b"\x00\x01", b"\x0b\x0c", b"\xff" * 11, b"\x0a\x03\xff\xff\xff"],
+    )
+    async def test_malformed(self, raw: bytes) -> None:
+        with pytest.raises((ValueError, DecodeError)):
+            await parse_in_steps(raw, pb.GradeBatchRequest)
+
+    def test_field_ends(self) -> None:
+        raw = pb.GradeBatchRequest(submissions=[pb.GradeRequest(code="a")] * 3, ks=[2]).SerializeToString()
+        ends = list(field_ends(raw))
+        assert len(ends) == 4 and ends[-1] == len(raw)
+
+    async def test_the_loop_turns_while_a_large_batch_is_parsed(self) -> None:
+        raw = self.batch(10_000, 10_000).SerializeToString()
+        gaps: list[float] = []
+
+        async def ticker() -> None:
+            while True:
+                before = time.monotonic()
+                await asyncio.sleep(0)
+                gaps.append(time.monotonic() - before)
+
+        task = asyncio.ensure_future(ticker())
+        await asyncio.sleep(0)
+        message = await parse_in_steps(raw, pb.GradeBatchRequest)
+        task.cancel()
+        assert len(message.submissions) == 10_000
+        assert len(gaps) > 50 and max(gaps) < 0.05, (len(gaps), max(gaps))
+
+    async def test_a_large_garbage_request_is_invalid_argument(self, bank_path: Path) -> None:
+        async with (
+            serving(bank_path, FakeSandbox()) as server,
+            grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel,
+        ):
+            raw = self.batch(100, 30_000).SerializeToString()[:-5] + b"\x0a\xff\xff\xff\x7f"
+            with pytest.raises(grpc.aio.AioRpcError) as raised:
+                await _drain(channel.unary_stream("/grader.v1.Grader/GradeBatch")(raw, timeout=30))
+            assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert server.intake.budget.held == 0
