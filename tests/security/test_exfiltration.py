@@ -215,3 +215,44 @@ class TestPrivateTestFigures:
         assert all(all(figures) for figures in private_figures(response))
         # 't' - 'o' = 5 units of 4 MiB: the memory says which input is which.
         assert 15 * 1024 < memory_t - memory_o < 25 * 1024, (memory_o, memory_t)
+
+
+# Batched questions (EvalPlus) call the entry point once per input in one process: the inputs of
+# the batch are in the candidate's memory (the runner's frames) while it answers the public one.
+FIND_INPUTS = """
+import sys
+def batch_inputs():
+    frame = sys._getframe(1)
+    while frame is not None:
+        if isinstance(frame.f_locals.get('inputs'), list):
+            return frame.f_locals['inputs']
+        frame = frame.f_back
+    return []
+"""
+BATCHED_ATTACKS = {
+    # The public test's answer (shown in its detail) is every input of the batch.
+    "inputs_in_the_public_answer": FIND_INPUTS + "def marker(s):\n    return repr(batch_inputs())\n",
+    # The public test's peak memory is the process's: allocate in proportion to a private input.
+    "inputs_in_the_public_memory": FIND_INPUTS + "def marker(s):\n    inputs = batch_inputs()\n"
+    "    units = ord(inputs[-1][7]) - 96 if len(inputs) > 1 else 0\n"
+    "    global keep\n    keep = bytearray(units * (4 << 20))\n    keep[::4096] = b'1' * len(keep[::4096])\n"
+    "    return 'x'\n",
+}
+
+
+class TestBatchedInputs:
+    """A public test never shares its process with a private one, so nothing the candidate shows
+    about it (its answer in the detail, its figures) can carry a private input."""
+
+    @pytest.mark.parametrize("name", list(BATCHED_ATTACKS))
+    def test_public_test_runs_alone(self, target: RunningServer, name: str) -> None:
+        response = attack(target, "sec/batched", BATCHED_ATTACKS[name])
+        public = response.tests[0]
+        assert public.public and response.verdict == pb.WRONG_ANSWER
+        assert "zebra" not in public.detail, public.detail
+        # What the public process could see: its own input only ('t' of zebra-two would be 80 MiB).
+        assert public.peak_memory_kb < 60 * 1024, public.peak_memory_kb
+
+    def test_the_search_is_not_blind(self, target: RunningServer) -> None:
+        response = attack(target, "sec/batched", BATCHED_ATTACKS["inputs_in_the_public_answer"])
+        assert "public-key" in response.tests[0].detail
