@@ -90,7 +90,7 @@ def _add_sandbox_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-queued-bytes",
         type=config.integer,
-        default=config.env_default("MAX_QUEUED_BYTES", str(512 << 20), config.integer),
+        default=config.env_default("MAX_QUEUED_BYTES", str(256 << 20), config.integer),
         help="bytes of Grader requests held at once (queued or being graded) before RESOURCE_EXHAUSTED;"
         " a single request over it is INVALID_ARGUMENT",
     )

@@ -58,7 +58,7 @@ class ServerSettings:
     UNAVAILABLE; 0: at once."""
     max_queued: int = 256
     """Submissions waiting for a sandbox before new ones get RESOURCE_EXHAUSTED."""
-    max_queued_bytes: int = 512 << 20
+    max_queued_bytes: int = 256 << 20
     """Bytes of Grader requests held at once (waiting or being graded) before new ones get
     RESOURCE_EXHAUSTED; see grader/api/intake.py."""
     private_test_metrics: bool = False

@@ -229,7 +229,7 @@ class TestSettings:
     def test_defaults(self) -> None:
         settings = self.settings({})
         assert settings.private_test_metrics is False
-        assert settings.max_queued_bytes == 512 << 20
+        assert settings.max_queued_bytes == 256 << 20
 
     def test_flags_and_environment(self) -> None:
         env = {"GRADER_PRIVATE_TEST_METRICS": "exact", "GRADER_MAX_QUEUED_BYTES": "1000"}
