@@ -12,7 +12,9 @@ until the call ends: a GradeBatch holds its request for its whole run.
 Parsing 190 MiB of GradeBatch at once holds the interpreter for 0.2 s. A serialized message is the
 concatenation of its top-level fields, and parsing a concatenation is merging its parts, so a large
 request is merged into its message one ~1 MiB run of whole fields at a time, on the loop, with a
-yield between runs.
+yield between runs. What no code here can split is gRPC's own copy of the received message into
+`bytes`, on the loop thread before the deserializer is called (0.3-0.8 s for 191 MiB on a loaded
+2-core machine): only the message size limit bounds that.
 """
 
 from __future__ import annotations
