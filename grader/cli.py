@@ -88,6 +88,20 @@ def _add_sandbox_flags(p: argparse.ArgumentParser) -> None:
         help="submissions waiting for a sandbox before RESOURCE_EXHAUSTED",
     )
     p.add_argument(
+        "--max-queued-bytes",
+        type=config.integer,
+        default=config.env_default("MAX_QUEUED_BYTES", str(256 << 20), config.integer),
+        help="bytes of Grader requests held at once (queued or being graded) before RESOURCE_EXHAUSTED;"
+        " a single request over it is INVALID_ARGUMENT",
+    )
+    p.add_argument(
+        "--private-test-metrics",
+        type=config.private_test_metrics,
+        default=config.env_default("PRIVATE_TEST_METRICS", "none", config.private_test_metrics),
+        help="none (the default): a private test's result carries its verdict only; exact: also its"
+        " times and memory, which tell a candidate about the hidden inputs (see docs/security.md)",
+    )
+    p.add_argument(
         "--max-batch",
         type=config.integer,
         default=config.env_default("MAX_BATCH", "10000", config.integer),
@@ -210,6 +224,7 @@ def _server_settings(  # type: ignore[no-untyped-def]
         "sandbox_cpus",
         "wall_factor",
         "max_code_bytes",
+        "max_queued_bytes",
         "sandbox_pids",
         "pool_max_uses",
         "pool_memory_mb",
@@ -248,6 +263,8 @@ def _server_settings(  # type: ignore[no-untyped-def]
         max_connection_age_grace_s=args.max_connection_age_grace_s,
         max_concurrent=args.max_concurrent,
         max_queued=args.max_queued,
+        max_queued_bytes=args.max_queued_bytes,
+        private_test_metrics=args.private_test_metrics == "exact",
         max_batch=args.max_batch,
         batch_engine_wait_s=args.batch_engine_wait_s,
         max_batch_bytes=args.max_batch_bytes,
@@ -433,11 +450,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 f.write(json.dumps(r.as_json()) + "\n")
     summarize(results, sys.stdout)
     if args.livebench_judgments:
-        rows, skipped = livebench_judgments(results)
+        rows, ungraded = livebench_judgments(results, args.ungraded_score_zero)
         with open(args.livebench_judgments, "w", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row) + "\n")
-        report_livebench(rows, skipped, args.livebench_judgments, sys.stdout)
+        report_livebench(rows, ungraded, args.livebench_judgments, sys.stdout, sys.stderr,
+                         args.ungraded_score_zero)  # fmt: skip
+        if ungraded and not args.ungraded_score_zero:
+            return 1
     return 0
 
 
@@ -552,7 +572,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--livebench-judgments",
         metavar="OUT.jsonl",
         help="also write LiveBench's ground_truth_judgment.jsonl rows here, one per graded sample"
-        " (implies --stop-on-first-failure, as LiveBench grades)",
+        " (implies --stop-on-first-failure, as LiveBench grades); a sample that could not be graded"
+        " gets none, is listed on stderr and the command exits 1",
+    )
+    ev.add_argument(
+        "--ungraded-score-zero",
+        action="store_true",
+        help="with --livebench-judgments: a sample that could not be graded (after the retries) gets a"
+        " judgment row scored 0 instead, and the command exits 0",
     )
     ev.add_argument(
         "--batch-size",

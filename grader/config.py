@@ -17,6 +17,7 @@ from typing import Any
 
 ENV_PREFIX = "GRADER_"
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+PRIVATE_TEST_METRICS = ("none", "exact")
 SECRET_WORDS = ("token", "key", "password", "secret")
 MASK = "***"
 
@@ -52,6 +53,12 @@ def port(text: str) -> int:
 def log_level(text: str) -> str:
     if text.strip().lower() not in LOG_LEVELS:
         raise argparse.ArgumentTypeError(f"expected one of {', '.join(LOG_LEVELS)}, got {text!r}")
+    return text.strip().lower()
+
+
+def private_test_metrics(text: str) -> str:
+    if text.strip().lower() not in PRIVATE_TEST_METRICS:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(PRIVATE_TEST_METRICS)}, got {text!r}")
     return text.strip().lower()
 
 

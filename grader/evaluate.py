@@ -150,10 +150,11 @@ class SampleResult:
             row["error"] = self.error
         return row
 
-    def livebench_judgment(self) -> dict[str, Any]:
+    def livebench_judgment(self, ungraded_score_zero: bool = False) -> dict[str, Any]:
         """This result as a line of LiveBench's ``ground_truth_judgment.jsonl``, same keys in the
-        same order. Only for graded samples: LiveBench has no judgment for the others."""
-        if not self.graded:
+        same order. A sample that was not graded has none (LiveBench would have no judgment),
+        unless ``ungraded_score_zero`` makes it a score of 0."""
+        if not self.graded and not ungraded_score_zero:
             raise ValueError(f"sample on line {self.sample.line} was not graded ({self.verdict})")
         extra = self.sample.extra
         return {
@@ -165,6 +166,12 @@ class SampleResult:
             "category": self.category,
             "answer_id": str(extra.get("answer_id", "")),
         }
+
+    def why_ungraded(self) -> str:
+        """One line naming the sample and why it has no verdict."""
+        answer = self.sample.extra.get("answer_id")
+        who = f"question {self.sample.question_id!r}" + (f", answer {answer!r}" if answer else "")
+        return f"line {self.sample.line} ({who}): {self.verdict}" + (f": {self.error}" if self.error else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,15 +311,27 @@ def summarize(results: Sequence[SampleResult], out: TextIO) -> dict[str, float]:
     return overall
 
 
-def livebench_judgments(results: Sequence[SampleResult]) -> tuple[list[dict[str, Any]], int]:
-    """LiveBench judgment rows for the graded results, in order, and how many samples were left
-    out because they could not be graded (LiveBench would have no judgment for them)."""
-    rows = [r.livebench_judgment() for r in results if r.graded]
-    return rows, len(results) - len(rows)
+def livebench_judgments(
+    results: Sequence[SampleResult], ungraded_score_zero: bool = False
+) -> tuple[list[dict[str, Any]], list[SampleResult]]:
+    """LiveBench judgment rows, in order, and the results that could not be graded (after the
+    client's retries). Those get no row, so that no answer silently leaves a score: the caller
+    reports them and fails, unless ``ungraded_score_zero`` gives them a row scored 0."""
+    ungraded = [r for r in results if not r.graded]
+    rows = [r.livebench_judgment(ungraded_score_zero) for r in results if r.graded or ungraded_score_zero]
+    return rows, ungraded
 
 
-def report_livebench(rows: Sequence[dict[str, Any]], skipped: int, path: str, out: TextIO) -> None:
-    """What was written, and LiveBench's score (mean of 0/1 x 100) per task."""
+def report_livebench(
+    rows: Sequence[dict[str, Any]],
+    ungraded: Sequence[SampleResult],
+    path: str,
+    out: TextIO,
+    err: TextIO | None = None,
+    ungraded_score_zero: bool = False,
+) -> None:
+    """What was written and LiveBench's score (mean of 0/1 x 100) per task on ``out``; every
+    sample that could not be graded, with its reason, on ``err``."""
     print(f"wrote {len(rows)} LiveBench judgment(s) to {path}", file=out)
     per_task: dict[str, list[int]] = defaultdict(list)
     for row in rows:
@@ -320,5 +339,14 @@ def report_livebench(rows: Sequence[dict[str, Any]], skipped: int, path: str, ou
     for task in sorted(per_task):
         scores = per_task[task]
         print(f"  {task}: {100 * sum(scores) / len(scores):.1f} ({len(scores)} answers)", file=out)
-    if skipped:
-        print(f"{skipped} sample(s) could not be graded and have no judgment line", file=out)
+    if not ungraded:
+        return
+    errors = err if err is not None else out
+    if ungraded_score_zero:
+        print(f"grader: {len(ungraded)} sample(s) could not be graded; scored 0 (--ungraded-score-zero):",
+              file=errors)  # fmt: skip
+    else:
+        print(f"grader: {len(ungraded)} sample(s) could not be graded and have no judgment line; the"
+              " scores above leave them out (--ungraded-score-zero scores them 0):", file=errors)  # fmt: skip
+    for result in ungraded:
+        print(f"  {result.why_ungraded()}", file=errors)

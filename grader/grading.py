@@ -246,6 +246,10 @@ async def _batched_verdicts(
     position = 0
     while position < total:
         count = min(BATCH_SIZE, total - position)
+        if position < info.num_public_tests:
+            # Public tests get a process of their own: what the candidate shows of them (its answer
+            # in their detail, their figures) cannot carry the private inputs of a shared batch.
+            count = min(count, info.num_public_tests - position)
         tests = await asyncio.to_thread(service.bank.get_tests, info.id, position, count)
         batch = await session.run_batch(position, [t.input for t in tests])
         process = batch.process

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from grader.bank.model import Question, QuestionInfo, TestSet
 from grader.grading import InvalidSubmissionError
-from grader.judge.verdict import SubmissionVerdict
+from grader.judge.verdict import SubmissionVerdict, TestVerdict
 from grader.v1 import grader_pb2 as pb
 
 
-def grade_response(question_id: str, request_id: str, result: SubmissionVerdict) -> pb.GradeResponse:
+def grade_response(
+    question_id: str, request_id: str, result: SubmissionVerdict, private_metrics: bool = False
+) -> pb.GradeResponse:
+    """The response to a grading; a private test carries its index and verdict only, unless
+    `private_metrics` (--private-test-metrics exact): its times and memory would tell what the
+    candidate read (a program can allocate or spin in proportion to the input's bytes)."""
     return pb.GradeResponse(
         question_id=question_id,
         request_id=request_id,
@@ -17,18 +22,22 @@ def grade_response(question_id: str, request_id: str, result: SubmissionVerdict)
         tests_total=result.tests_total,
         pass_rate=result.pass_rate,
         compile_output=result.compile_output,
-        tests=[
-            pb.TestResult(
-                index=t.index,
-                verdict=int(t.verdict),  # type: ignore[arg-type]
-                public=t.public,
-                wall_time_ms=t.wall_time_ms,
-                cpu_time_ms=t.cpu_time_ms,
-                peak_memory_kb=t.peak_memory_kb,
-                detail=t.detail if t.public else "",
-            )
-            for t in result.tests
-        ],
+        tests=[result_of(t, private_metrics) for t in result.tests],
+    )
+
+
+def result_of(test: TestVerdict, private_metrics: bool = False) -> pb.TestResult:
+    verdict = int(test.verdict)
+    if not test.public and not private_metrics:
+        return pb.TestResult(index=test.index, verdict=verdict, public=False)  # type: ignore[arg-type]
+    return pb.TestResult(
+        index=test.index,
+        verdict=verdict,  # type: ignore[arg-type]
+        public=test.public,
+        wall_time_ms=test.wall_time_ms,
+        cpu_time_ms=test.cpu_time_ms,
+        peak_memory_kb=test.peak_memory_kb,
+        detail=test.detail if test.public else "",
     )
 
 

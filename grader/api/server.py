@@ -19,6 +19,7 @@ from grpc_reflection.v1alpha import reflection
 from grader.api.auth import AuthInterceptor
 from grader.api.credentials import server_credentials
 from grader.api.health import HealthReporter
+from grader.api.intake import IntakeInterceptor
 from grader.api.limits import (
     ConnectionLimits,
     MessageSizeInterceptor,
@@ -64,6 +65,12 @@ class ServerSettings:
     UNAVAILABLE; 0: at once."""
     max_queued: int = 256
     """Submissions waiting for a sandbox before new ones get RESOURCE_EXHAUSTED."""
+    max_queued_bytes: int = 256 << 20
+    """Bytes of Grader requests held at once (waiting or being graded) before new ones get
+    RESOURCE_EXHAUSTED; see grader/api/intake.py."""
+    private_test_metrics: bool = False
+    """Private tests' times and memory in responses (--private-test-metrics exact): a side channel
+    on the hidden inputs, off by default (docs/security.md)."""
     docker: DockerSettings = field(default_factory=DockerSettings)
     pool: PoolSettings | None = field(default_factory=PoolSettings)
     """The warm pool; None starts a fresh container per submission instead."""
@@ -130,11 +137,13 @@ class GraderServer:
         )
         self._watch_capacity()
         # Who is calling is decided first, from the headers alone; then each method's size limit,
-        # on the bytes received before they are decoded. gRPC itself refuses anything past the
-        # largest of them.
+        # on the bytes received before they are decoded (gRPC itself refuses anything past the
+        # largest of them); then the intake: the budget of bytes held by queued requests, and
+        # decoding that turns undecodable bytes into INVALID_ARGUMENT.
         limits = message_limits(settings.max_code_bytes, settings.max_batch_bytes)
+        self.intake = IntakeInterceptor(settings.max_queued_bytes, self.metrics)
         self.server = grpc.aio.server(
-            interceptors=[self.auth, MessageSizeInterceptor(limits)],
+            interceptors=[self.auth, MessageSizeInterceptor(limits), self.intake],
             options=[
                 ("grpc.max_receive_message_length", max(limits.values())),
                 ("grpc.max_send_message_length", 64 * 1024 * 1024),
@@ -151,6 +160,7 @@ class GraderServer:
                 settings.max_batch,
                 settings.batch_engine_wait_s,
                 metrics=self.metrics,
+                private_test_metrics=settings.private_test_metrics,
             ),
             self.server,
         )

@@ -38,6 +38,7 @@ class GraderServicer(pb_grpc.GraderServicer):
         max_batch: int = 10000,
         batch_engine_wait_s: float = 60.0,
         metrics: Metrics | None = None,
+        private_test_metrics: bool = False,
     ) -> None:
         self.metrics = metrics or Metrics()
         self.grading = grading
@@ -45,6 +46,7 @@ class GraderServicer(pb_grpc.GraderServicer):
         self.health = health
         self.max_batch = max_batch
         self.batch_engine_wait_s = batch_engine_wait_s
+        self.private_test_metrics = private_test_metrics
 
     @rpc_errors
     async def Grade(
@@ -81,7 +83,7 @@ class GraderServicer(pb_grpc.GraderServicer):
             total=result.tests_total,
             ms=round(elapsed * 1000, 1),
         )
-        return convert.grade_response(request.question_id, request_id, result)
+        return convert.grade_response(request.question_id, request_id, result, self.private_test_metrics)
 
     @counted_stream
     async def GradeBatch(

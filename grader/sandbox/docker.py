@@ -200,9 +200,14 @@ class ContainerSession:
             first_index, "", message=message, timeout=self._wall_s + 2 * budget + 30.0
         )
         reports = self._last_reports
-        if len(reports) > len(inputs) or any(r.get("i") != n for n, r in enumerate(reports)):
-            raise SandboxFailureError(f"sandbox {self.name}: malformed batch result")
-        return BatchRun(reports=tuple(reports), process=process)
+        if len(reports) == 1 and "fatal" in reports[0]:
+            return BatchRun(reports=tuple(reports), process=process)
+        # Report lines come from the candidate's process, which can write any: past the last
+        # well-formed one they are its doing (judged as its process's end), never our failure.
+        kept = 0
+        while kept < min(len(reports), len(inputs)) and reports[kept].get("i") == kept:
+            kept += 1
+        return BatchRun(reports=tuple(reports[:kept]), process=process)
 
     async def run_test(
         self, index: int, test_input: str, *, message: dict[str, Any] | None = None, timeout: float = 0.0

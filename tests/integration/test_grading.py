@@ -65,11 +65,16 @@ class TestVerdictRules:
         assert "SyntaxError" in response.compile_output
 
     def test_measurements_are_reported(self, stub: pb_grpc.GraderStub) -> None:
-        """Each run test reports wall time, CPU time and peak memory."""
+        """Each public test reports wall time, CPU time and peak memory; a private test its verdict
+        only (the default --private-test-metrics none)."""
         response = grade(stub, "it/add", "a, b = map(int, input().split())\nprint(a + b)\n")
         assert response.verdict == pb.ACCEPTED
         for test in response.tests:
-            assert test.wall_time_ms > 0 and test.cpu_time_ms > 0 and test.peak_memory_kb > 1000
+            figures = (test.wall_time_ms, test.cpu_time_ms, test.peak_memory_kb)
+            if test.public:
+                assert test.wall_time_ms > 0 and test.cpu_time_ms > 0 and test.peak_memory_kb > 1000
+            else:
+                assert figures == (0, 0, 0) and not test.detail
 
     def test_call_based_solution_class_and_request_id(self, stub: pb_grpc.GraderStub) -> None:
         """A Solution method is called per test; the request id is echoed."""

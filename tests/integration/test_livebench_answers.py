@@ -133,7 +133,10 @@ class TestLiveBenchAnswers:
         result = grader("eval", "--server", livebench_server.address, str(answers), "--no-progress",
                         "--out", str(results), "--livebench-judgments", str(judgments))  # fmt: skip
         finished = time.time()
-        assert result.returncode == 0, result.stderr
+        # One answer names an unknown question: it cannot be graded, so the command fails.
+        assert result.returncode == 1, result.stderr
+        assert "1 sample(s) could not be graded and have no judgment line" in result.stderr
+        assert "line 6 (question 'ffff" in result.stderr and "ERROR_NOT_FOUND" in result.stderr
 
         rows = [json.loads(line) for line in judgments.read_text().splitlines()]
         expected = [(a["question_id"], a["answer_id"], score) for a, score in ANSWERS if score is not None]
@@ -156,7 +159,6 @@ class TestLiveBenchAnswers:
         assert "wrote 5 LiveBench judgment(s)" in result.stdout
         assert "LCB_generation: 50.0 (2 answers)" in result.stdout
         assert "coding_completion: 33.3 (3 answers)" in result.stdout
-        assert "1 sample(s) could not be graded and have no judgment line" in result.stdout
 
         graded = [json.loads(line) for line in results.read_text().splitlines()]
         assert [g["verdict"] for g in graded] == [
@@ -167,6 +169,19 @@ class TestLiveBenchAnswers:
         assert graded[1]["test_verdicts"] == ["ACCEPTED", "WRONG_ANSWER", "SKIPPED", "SKIPPED"]
         assert graded[0]["answer_id"] == "answer01" and graded[0]["model_id"] == MODEL
         assert "choices" not in graded[0]
+
+    def test_ungraded_score_zero(self, livebench_server: RunningServer, tmp_path: Path) -> None:
+        """--ungraded-score-zero: every answer has a row; the ungraded one scores 0; exit 0."""
+        answers = write_jsonl(tmp_path / f"{MODEL}.jsonl", [a for a, _ in ANSWERS])
+        judgments = tmp_path / "ground_truth_judgment.jsonl"
+        result = grader("eval", "--server", livebench_server.address, str(answers), "--no-progress",
+                        "--livebench-judgments", str(judgments), "--ungraded-score-zero")  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        rows = [json.loads(line) for line in judgments.read_text().splitlines()]
+        assert [(r["answer_id"], r["score"]) for r in rows] == [
+            (a["answer_id"], score or 0) for a, score in ANSWERS
+        ]
+        assert "scored 0 (--ungraded-score-zero)" in result.stderr
 
     def test_body_alone_fails_without_the_prefix(
         self, livebench_server: RunningServer, tmp_path: Path

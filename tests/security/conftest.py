@@ -64,6 +64,16 @@ QUESTIONS: list[dict[str, object]] = [
                   *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
                     for t in SECRET_INPUTS)],
     },
+    # EvalPlus's way: the checker `evalplus` runs a process per batch of inputs, not per test.
+    {
+        "format": "grader.v1", "id": "sec/batched", "title": "Marker of a string, batched",
+        "kind": "call", "entry_point": "marker", "checker": "evalplus",
+        "limits": {"time_s": 2, "memory_mb": 256, "output_mb": 1},
+        "tests": [{"input": f'"{PUBLIC_INPUT.strip()}"', "output": f'"{answer(PUBLIC_INPUT)}"',
+                   "public": True},
+                  *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
+                    for t in SECRET_INPUTS)],
+    },
     # An attack that is run for what it finds prints SAFE when every attempt was refused; anything
     # else (BREACH and what it reached, or a crash) fails the test, with the output in the detail.
     # Probes make thousands of system calls (filling every writable place, 4096 shm segments),

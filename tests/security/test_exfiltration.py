@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 
+from grader.sandbox.docker import DockerSettings
+from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade
+from tests.integration.conftest import RunningServer, grade, require_docker, start_server
 from tests.security.conftest import (
     CORRECT_CALL,
     CORRECT_STDIN,
+    RUNTIME,
     SECRET_INPUTS,
     SECRET_PATTERN,
     SECRETS,
@@ -164,3 +168,91 @@ class TestNothingInResponsesOrLogs:
         assert '"event": "graded"' in text  # the capture works
         for secret in (*SECRETS, *(t.strip() for t in SECRET_INPUTS)):
             assert secret not in text
+
+
+# Allocates and spins in proportion to the seventh character of its input ("zebra-one": o, "zebra-two":
+# t), so a private test's peak memory or CPU time would spell it out.
+SIDE_CHANNEL = (
+    "import sys, time\nline = sys.stdin.read()\nunits = max(0, ord(line[6]) - 96) if len(line) > 6 else 0\n"
+    "block = bytearray(units * (4 << 20))\nblock[::4096] = b'1' * len(block[::4096])\n"
+    "stop = time.process_time() + units * 0.01\nwhile time.process_time() < stop:\n    pass\n"
+    "print('nothing to see')\n"
+)
+
+
+def private_figures(response: pb.GradeResponse) -> list[tuple[float, float, int]]:
+    return [(t.wall_time_ms, t.cpu_time_ms, t.peak_memory_kb) for t in response.tests if not t.public]
+
+
+class TestPrivateTestFigures:
+    """A private test's times and memory are a side channel on its input: by default its result
+    carries its verdict alone; `--private-test-metrics exact` is the operator's choice."""
+
+    def test_zero_by_default(self, target: RunningServer) -> None:
+        response = attack(target, "sec/stdin", SIDE_CHANNEL)
+        assert response.verdict == pb.WRONG_ANSWER
+        assert [t.verdict for t in response.tests] == [pb.WRONG_ANSWER] * 3
+        public = response.tests[0]
+        assert public.public and public.peak_memory_kb > 1000 and public.cpu_time_ms > 0
+        assert private_figures(response) == [(0, 0, 0)] * len(SECRET_INPUTS)
+
+    def test_exact_when_the_operator_asks(self, secure_bank: Path) -> None:
+        """The channel is real: with exact figures the two private inputs (o and t) tell apart."""
+        require_docker()
+        server = start_server(
+            secure_bank,
+            docker=DockerSettings(runtime=RUNTIME, wall_extra_s=1.0),
+            pool=PoolSettings(size=1, max_uses=10_000, memory_limit_mb=256),
+            max_concurrent=1,
+            private_test_metrics=True,
+        )
+        try:
+            response = grade(server.stub, "sec/stdin", SIDE_CHANNEL)
+        finally:
+            server.stop()
+        assert_no_secret(response)
+        (_, _, memory_o), (_, _, memory_t) = private_figures(response)
+        assert all(all(figures) for figures in private_figures(response))
+        # 't' - 'o' = 5 units of 4 MiB: the memory says which input is which.
+        assert 15 * 1024 < memory_t - memory_o < 25 * 1024, (memory_o, memory_t)
+
+
+# Batched questions (EvalPlus) call the entry point once per input in one process: the inputs of
+# the batch are in the candidate's memory (the runner's frames) while it answers the public one.
+FIND_INPUTS = """
+import sys
+def batch_inputs():
+    frame = sys._getframe(1)
+    while frame is not None:
+        if isinstance(frame.f_locals.get('inputs'), list):
+            return frame.f_locals['inputs']
+        frame = frame.f_back
+    return []
+"""
+BATCHED_ATTACKS = {
+    # The public test's answer (shown in its detail) is every input of the batch.
+    "inputs_in_the_public_answer": FIND_INPUTS + "def marker(s):\n    return repr(batch_inputs())\n",
+    # The public test's peak memory is the process's: allocate in proportion to a private input.
+    "inputs_in_the_public_memory": FIND_INPUTS + "def marker(s):\n    inputs = batch_inputs()\n"
+    "    units = ord(inputs[-1][7]) - 96 if len(inputs) > 1 else 0\n"
+    "    global keep\n    keep = bytearray(units * (4 << 20))\n    keep[::4096] = b'1' * len(keep[::4096])\n"
+    "    return 'x'\n",
+}
+
+
+class TestBatchedInputs:
+    """A public test never shares its process with a private one, so nothing the candidate shows
+    about it (its answer in the detail, its figures) can carry a private input."""
+
+    @pytest.mark.parametrize("name", list(BATCHED_ATTACKS))
+    def test_public_test_runs_alone(self, target: RunningServer, name: str) -> None:
+        response = attack(target, "sec/batched", BATCHED_ATTACKS[name])
+        public = response.tests[0]
+        assert public.public and response.verdict == pb.WRONG_ANSWER
+        assert "zebra" not in public.detail, public.detail
+        # What the public process could see: its own input only ('t' of zebra-two would be 80 MiB).
+        assert public.peak_memory_kb < 60 * 1024, public.peak_memory_kb
+
+    def test_the_search_is_not_blind(self, target: RunningServer) -> None:
+        response = attack(target, "sec/batched", BATCHED_ATTACKS["inputs_in_the_public_answer"])
+        assert "public-key" in response.tests[0].detail

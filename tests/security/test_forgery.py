@@ -156,3 +156,16 @@ for pid in roots:
 """
         response = probe(target, body)
         assert response.verdict == pb.ACCEPTED, probe_detail(response)
+
+
+class TestBatchedCrashIsTheCandidates:
+    """A batched (EvalPlus) program that fails before its first call (at import, or with no entry
+    point) gets RUNTIME_ERROR: never INTERNAL_ERROR, which blames the service and made the server
+    retry the submission on fresh containers."""
+
+    CRASHES = ("raise ValueError('at import')\n", "import sys\nsys.exit(0)\n", "def other(s):\n    pass\n")
+
+    @pytest.mark.parametrize("code", CRASHES)
+    def test_runtime_error(self, target: RunningServer, code: str) -> None:
+        response = attack(target, "sec/batched", code)
+        assert response.verdict == pb.RUNTIME_ERROR, [pb.Verdict.Name(t.verdict) for t in response.tests]

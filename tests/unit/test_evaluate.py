@@ -3,6 +3,7 @@ summarising pass@k, LiveBench judgment rows, and the client against an in-proces
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import time
@@ -238,18 +239,45 @@ class TestLiveBenchJudgments:
         result = SampleResult(livebench_sample(1, "q", "x"), verdict, task="t", category="coding")
         assert result.livebench_judgment()["score"] == score
 
-    def test_errors_are_left_out_and_counted(self) -> None:
-        results = [
+    def ungraded_mix(self) -> list[SampleResult]:
+        return [
             SampleResult(livebench_sample(1, "a", "x"), "ACCEPTED", task="LCB_generation", category="coding"),
             SampleResult(livebench_sample(2, "zz", "x"), "ERROR_NOT_FOUND", error="GetQuestion failed"),
             SampleResult(livebench_sample(3, "b", ""), NO_CODE, task="coding_completion", category="coding"),
-            SampleResult(livebench_sample(4, "c", "x"), "ERROR_UNAVAILABLE"),
+            SampleResult(
+                livebench_sample(4, "c", "x"), "ERROR_INTERNAL", error="internal error", task="LCB_generation"
+            ),
         ]
-        rows, skipped = livebench_judgments(results)
+
+    def test_errors_get_no_row_and_are_returned(self) -> None:
+        results = self.ungraded_mix()
+        rows, ungraded = livebench_judgments(results)
         assert [(r["question_id"], r["score"]) for r in rows] == [("a", 1), ("b", 0)]
-        assert skipped == 2
+        assert ungraded == [results[1], results[3]]
         with pytest.raises(ValueError, match="not graded"):
             results[1].livebench_judgment()
+
+    def test_ungraded_score_zero(self) -> None:
+        """The finding: a model whose wrong answers crash the judge scored 100 instead of 50."""
+        results = self.ungraded_mix()
+        rows, ungraded = livebench_judgments(results, ungraded_score_zero=True)
+        assert [(r["question_id"], r["score"]) for r in rows] == [("a", 1), ("zz", 0), ("b", 0), ("c", 0)]
+        assert ungraded == [results[1], results[3]]
+        lcb = [r["score"] for r in rows if r["task"] == "LCB_generation"]
+        assert 100 * sum(lcb) / len(lcb) == 50
+
+    def test_ungraded_are_listed_with_their_reason(self) -> None:
+        results = self.ungraded_mix()
+        rows, ungraded = livebench_judgments(results)
+        out, err = io.StringIO(), io.StringIO()
+        report_livebench(rows, ungraded, "j.jsonl", out, err)
+        assert "2 sample(s) could not be graded" in err.getvalue()
+        assert "line 2 (question 'zz', answer 'ans2'): ERROR_NOT_FOUND: GetQuestion failed" in err.getvalue()
+        assert "line 4 (question 'c', answer 'ans4'): ERROR_INTERNAL: internal error" in err.getvalue()
+        assert "could not be graded" not in out.getvalue()
+        err = io.StringIO()
+        report_livebench(rows, ungraded, "j.jsonl", io.StringIO(), err, ungraded_score_zero=True)
+        assert "scored 0 (--ungraded-score-zero)" in err.getvalue()
 
     def test_samples_of_our_own_shape(self) -> None:
         """question_id + code samples get judgment rows too; model and answer id as far as known."""
@@ -265,21 +293,21 @@ class TestLiveBenchJudgments:
             {"task": "coding_completion", "score": 1},
         ]
         out = io.StringIO()
-        report_livebench(rows, 2, "j.jsonl", out)
+        report_livebench(rows, [], "j.jsonl", out)
         text = out.getvalue()
         assert "wrote 3 LiveBench judgment(s) to j.jsonl" in text
         assert "LCB_generation: 50.0 (2 answers)" in text
         assert "coding_completion: 100.0 (1 answers)" in text
-        assert "2 sample(s) could not be graded and have no judgment line" in text
 
     def test_report_without_skips(self) -> None:
         out = io.StringIO()
-        report_livebench([], 0, "j.jsonl", out)
+        report_livebench([], [], "j.jsonl", out)
         assert "could not be graded" not in out.getvalue()
 
 
 class FakeGrader(pb_grpc.GraderServicer):
-    """GetQuestion for two questions; GradeBatch accepts code containing "ok"."""
+    """GetQuestion for two questions; GradeBatch accepts code containing "ok" and fails code
+    containing "crash" with INTERNAL (a judge that crashed)."""
 
     QUESTIONS: ClassVar[dict[str, pb.Question]] = {
         "gen": pb.Question(id="gen", prompt="", task="LCB_generation", category="coding"),
@@ -303,6 +331,10 @@ class FakeGrader(pb_grpc.GraderServicer):
             self.graded.append(sub)
             if sub.question_id not in self.QUESTIONS:
                 yield pb.GradeBatchResponse(index=index, error=pb.BatchError(code=5, message="unknown"))
+                continue
+            if "crash" in sub.code:
+                internal = pb.BatchError(code=13, message="internal error; see the server log")
+                yield pb.GradeBatchResponse(index=index, error=internal)
                 continue
             verdict = pb.ACCEPTED if "ok" in sub.code else pb.WRONG_ANSWER
             yield pb.GradeBatchResponse(
@@ -347,11 +379,11 @@ class TestEvaluateClient:
         assert [(r.task, r.category) for r in results[:3]] == [("LCB_generation", "coding")] * 3
         assert {s.code for s in fake.graded} == {"print('ok')", "print('no')", "def f():\n    return 'ok'\n"}
         assert all(s.stop_on_first_failure for s in fake.graded)
-        rows, skipped = livebench_judgments(results)
+        rows, ungraded = livebench_judgments(results)
         assert [(r["question_id"], r["score"], r["answer_id"]) for r in rows[:3]] == [
             ("gen", 1, "ans1"), ("gen", 0, "ans2"), ("gen", 0, "ans3")
         ]  # fmt: skip
-        assert skipped == 1
+        assert ungraded == [results[3]]
         assert results[0].as_json()["task"] == "LCB_generation"
 
     async def test_metadata_only_when_asked_for_code_samples(
@@ -368,3 +400,43 @@ class TestEvaluateClient:
             "LCB_generation",
             "coding",
         )
+
+
+class TestEvalCommand:
+    """`grader eval --livebench-judgments`: no answer silently leaves the score."""
+
+    def answers(self, tmp_path: Path) -> Path:
+        rows = [
+            {"question_id": "gen", "answer_id": "a1", "model_id": "m", "choices": [{"turns": [answer]}]}
+            for answer in ("```python\nprint('ok')\n```", "```python\nprint('crash')\n```")
+        ]
+        path = tmp_path / "answers.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        return path
+
+    async def run(self, address: str, tmp_path: Path, *flags: str) -> tuple[int, list[dict[str, Any]]]:
+        from grader.cli import main
+
+        out = tmp_path / "judgments.jsonl"
+        argv = ["eval", "--server", address, "--no-progress", "--max-attempts", "1",
+                "--livebench-judgments", str(out), str(self.answers(tmp_path)), *flags]  # fmt: skip
+        code = await asyncio.to_thread(main, argv)
+        return code, [json.loads(line) for line in out.read_text().splitlines()]
+
+    async def test_ungraded_fails_the_command(
+        self, fake_server: tuple[str, FakeGrader], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        code, rows = await self.run(fake_server[0], tmp_path)
+        assert code == 1
+        assert [r["score"] for r in rows] == [1]
+        err = capsys.readouterr().err
+        assert "1 sample(s) could not be graded" in err
+        assert "line 2 (question 'gen', answer 'a1'): ERROR_INTERNAL: internal error" in err
+
+    async def test_ungraded_score_zero(
+        self, fake_server: tuple[str, FakeGrader], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        code, rows = await self.run(fake_server[0], tmp_path, "--ungraded-score-zero")
+        assert code == 0
+        assert [r["score"] for r in rows] == [1, 0]
+        assert "LCB_generation: 50.0 (2 answers)" in capsys.readouterr().out

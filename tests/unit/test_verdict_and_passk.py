@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from fractions import Fraction
 
 import pytest
@@ -132,6 +133,30 @@ class TestPassAtK:
                     assert pass_at_k(n, c, k) == pytest.approx(stable_pass_at_k(n, c, k), abs=1e-9), (n, c, k)
                     checked += 1
         assert checked == sum(n * (n + 1) for n in range(1, 31))
+
+    def test_exact_for_small_n(self) -> None:
+        """Up to EXACT_UP_TO samples: the exact binomial ratio, rounded once."""
+        for n, c, k in ((200, 100, 50), (200, 1, 199), (150, 75, 75), (37, 5, 12)):
+            exact = 1 - Fraction(math.comb(n - c, k), math.comb(n, k))
+            assert pass_at_k(n, c, k) == float(exact), (n, c, k)
+
+    @pytest.mark.parametrize("n", [201, 500, 1000, 2000])
+    def test_large_n_matches_the_exact_value(self, n: int) -> None:
+        for c in (0, 1, 2, n // 10, n // 2, n - 3, n):
+            for k in (1, 2, 5, 10, 100, n // 3, n - c - 1, n - c, n):
+                if not 1 <= k <= n:
+                    continue
+                exact = 1 - Fraction(math.comb(n - c, k), math.comb(n, k)) if n - c >= k else Fraction(1)
+                assert pass_at_k(n, c, k) == pytest.approx(float(exact), rel=1e-9, abs=1e-12), (n, c, k)
+
+    def test_every_k_up_to_10000_is_fast(self) -> None:
+        """The finding: ks 1..10000 over n = 10000 spent 54 s in binomials."""
+        started = time.monotonic()
+        values = [pass_at_k(10_000, c, k) for c in (1, 5000, 9999) for k in range(1, 10_001)]
+        assert time.monotonic() - started < 10
+        assert all(0.0 <= v <= 1.0 for v in values)
+        assert pass_at_k(10_000, 5000, 1) == pytest.approx(0.5)
+        assert pass_at_k(10_000, 1, 10_000) == 1.0
 
     def test_grows_with_k_and_c(self) -> None:
         assert pass_at_k(20, 3, 1) < pass_at_k(20, 3, 5) < pass_at_k(20, 3, 10)
