@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ import structlog
 
 from grader.bank.model import CheckerName, QuestionInfo, TestCase, TestSet
 from grader.bank.store import BankStore
-from grader.judge.outcome import compile_error, judge_test
+from grader.judge.outcome import judge_test
 from grader.judge.verdict import SubmissionVerdict, TestVerdict, Verdict, overall
 from grader.sandbox.interface import Program, Sandbox, SandboxFailureError, Session, TestRun
 
@@ -157,18 +156,10 @@ class GradingService:
         verdicts: list[TestVerdict] = []
         compile_output = ""
         async with self.sandbox.session(program) as session:
-            if info.checker.name in BATCHED_CHECKERS:
-                # EvalPlus questions: hundreds of inputs, run in one process per batch as EvalPlus
-                # does; a fork per input would cost more than the calls themselves.
-                return await self._run_batched(info, total, session, stop_early)
-            for index in range(total):
-                # One test in memory at a time: a question's suite may be far larger than RAM.
-                test = await asyncio.to_thread(self.bank.get_test, info.id, index)
-                run = await session.run_test(index, test.input)
-                message = compile_error(run)
-                if message is not None:
-                    # Found once: every test shares the verdict, none is run again.
-                    compile_output = message
+            async for test, run in self._runs(info, total, session):
+                if run.compile_error is not None:
+                    # Found once, before any test ran: every test shares the verdict.
+                    compile_output = run.compile_error
                     verdicts = [
                         TestVerdict(index=i, verdict=Verdict.COMPILE_ERROR, public=i < info.num_public_tests)
                         for i in range(total)
@@ -177,7 +168,7 @@ class GradingService:
                 judgement = judge_test(info, test, run)
                 verdicts.append(
                     TestVerdict(
-                        index=index,
+                        index=len(verdicts),
                         verdict=judgement.verdict,
                         public=test.public,
                         wall_time_ms=run.wall_ms,
@@ -190,17 +181,26 @@ class GradingService:
                     break
         return self._finish(info, total, verdicts, compile_output)
 
-    async def _run_batched(
-        self, info: QuestionInfo, total: int, session: Session, stop_early: bool
-    ) -> SubmissionVerdict:
-        try:
-            return self._finish(info, total, await _batched_verdicts(self, info, total, session, stop_early))
-        except _CompileError as exc:
-            verdicts = [
-                TestVerdict(index=i, verdict=Verdict.COMPILE_ERROR, public=i < info.num_public_tests)
-                for i in range(total)
-            ]
-            return overall(verdicts, str(exc))
+    async def _runs(
+        self, info: QuestionInfo, total: int, session: Session
+    ) -> AsyncIterator[tuple[TestCase, TestRun]]:
+        """Each test with its run, in order: one at a time, or (EvalPlus questions: hundreds of
+        inputs) in batches run by one process each, as EvalPlus does, where a fork per input would
+        cost more than the calls themselves."""
+        if info.checker.name in BATCHED_CHECKERS:
+            for position in range(0, total, BATCH_SIZE):
+                tests = await asyncio.to_thread(
+                    self.bank.get_tests, info.id, position, min(BATCH_SIZE, total - position)
+                )
+                for pair in zip(
+                    tests, await session.run_batch(position, [t.input for t in tests]), strict=True
+                ):
+                    yield pair
+            return
+        for index in range(total):
+            # One test in memory at a time: a question's suite may be far larger than RAM.
+            test = await asyncio.to_thread(self.bank.get_test, info.id, index)
+            yield test, await session.run_test(index, test.input)
 
     def _finish(
         self, info: QuestionInfo, total: int, verdicts: list[TestVerdict], compile_output: str = ""
@@ -211,58 +211,3 @@ class GradingService:
             for i in range(len(verdicts), total)
         ]
         return overall(verdicts, compile_output)
-
-
-class _CompileError(Exception):
-    pass
-
-
-def _item_run(report: dict[str, object], process: TestRun) -> TestRun:
-    """One batched input's outcome, as if it had run alone (its own CPU time, no exit status)."""
-    cpu = float(report.get("cpu_ms") or 0.0)  # type: ignore[arg-type]
-    return TestRun(
-        stdout=b"", stdout_truncated=False, stderr_tail="", exit_code=0, signal=None,
-        cpu_ms=cpu, wall_ms=cpu, peak_memory_kb=0, timed_out=bool(report.get("timeout")),
-        oom_killed=False, report=report,
-    )  # fmt: skip
-
-
-async def _batched_verdicts(
-    service: GradingService, info: QuestionInfo, total: int, session: Session, stop_early: bool
-) -> list[TestVerdict]:
-    verdicts: list[TestVerdict] = []
-    position = 0
-    while position < total:
-        count = min(BATCH_SIZE, total - position)
-        tests = await asyncio.to_thread(service.bank.get_tests, info.id, position, count)
-        batch = await session.run_batch(position, [t.input for t in tests])
-        process = batch.process
-        message = compile_error(process)
-        if message is not None:
-            raise _CompileError(message)
-        fatal = next((r for r in batch.reports if "fatal" in r), None)
-        judged: list[tuple[TestCase, TestRun]] = []
-        if fatal is None:
-            judged = [(t, _item_run(r, process)) for t, r in zip(tests, batch.reports, strict=False)]
-            ended_cleanly = process.exit_code == 0 and not process.timed_out and not process.stdout_truncated
-            if len(batch.reports) < len(tests) and not (ended_cleanly and batch.reports):
-                # The process ended inside this input (a limit, a crash): the process's outcome is
-                # its. (A clean end with fewer reports: the result channel was full; go on.)
-                judged.append((tests[len(batch.reports)], process))
-        else:
-            exc = {"exception": fatal["fatal"], "message": fatal.get("message", "")}
-            judged = [(t, dataclasses.replace(process, report=exc)) for t in tests]
-        for offset, (test, run) in enumerate(judged):
-            judgement = judge_test(info, test, run)
-            verdicts.append(
-                TestVerdict(
-                    index=position + offset, verdict=judgement.verdict, public=test.public,
-                    wall_time_ms=run.wall_ms, cpu_time_ms=run.cpu_ms,
-                    peak_memory_kb=process.peak_memory_kb,
-                    detail=judgement.detail if test.public else "",
-                )
-            )  # fmt: skip
-            if stop_early and judgement.verdict is not Verdict.ACCEPTED:
-                return verdicts
-        position += len(judged)
-    return verdicts
