@@ -591,9 +591,8 @@ class TestRun:
             self.stderr += chunk
             del self.stderr[: max(0, len(self.stderr) - STDERR_KEEP)]
             return True
-        if self.output_exceeded:
-            return False  # what it writes now is never read
-        self.take_report(chunk)
+        if not self.output_exceeded:  # past the limit, what it writes is drained and dropped
+            self.take_report(chunk)
         return True
 
     def over_output(self) -> None:
