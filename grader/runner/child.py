@@ -44,7 +44,10 @@ import types
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from grader.runner.codec import MESSAGE_LIMIT, call_arguments, tagged
+if __package__:  # imported as grader.runner.child
+    from grader.runner.codec import MESSAGE_LIMIT, call_arguments, tagged
+else:  # run as a script in the sandbox, with no PYTHONPATH: its own directory is sys.path[0]
+    from codec import MESSAGE_LIMIT, call_arguments, tagged  # type: ignore[import-not-found,no-redef]
 
 # LiveCodeBench runs candidates with this import block in front; questions from it rely on it
 # (e.g. `List[int]` annotations without importing typing).

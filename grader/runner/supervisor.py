@@ -48,7 +48,6 @@ CHILD_ENV = {
     "PYTHONHASHSEED": "0",  # reproducible set/dict orders, so a verdict reproduces
     "PYTHONDONTWRITEBYTECODE": "1",
     "PYTHONINTMAXSTRDIGITS": "0",
-    "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.dirname(CHILD))),  # child.py imports codec.py
 }
 
 
