@@ -82,6 +82,14 @@ QUESTIONS: list[dict[str, object]] = [
                   *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
                     for t in SECRET_INPUTS)],
     },
+    # The default output limit (16 MiB), for answers of the largest size a result may carry.
+    {
+        "format": "grader.v1", "id": "sec/big", "title": "Marker of a string, big limit", "kind": "call",
+        "entry_point": "marker",
+        "limits": {"time_s": 2, "memory_mb": 256, "output_mb": 16},
+        "tests": [{"input": f'"{PUBLIC_INPUT.strip()}"', "output": f'"{answer(PUBLIC_INPUT)}"',
+                   "public": True}],
+    },
     # An attack that is run for what it finds prints SAFE when every attempt was refused; anything
     # else (BREACH and what it reached, or a crash) fails the test, with the output in the detail.
     # Probes make thousands of system calls (filling every writable place, 4096 shm segments),

@@ -12,8 +12,12 @@ the candidate's RUNTIME_ERROR.
 from __future__ import annotations
 
 import io
+import threading
+import time
 
+import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from grader.v1 import grader_pb2 as pb
 from tests.integration.conftest import RunningServer
@@ -223,3 +227,38 @@ class TestMissingEntryPoint:
 
     def test_present_after_all(self, target: RunningServer) -> None:
         assert attack(target, "sec/batch", CORRECT_CALL).verdict == pb.ACCEPTED
+
+
+class TestLargeResultsOffTheLoop:
+    """Finding 6: results the size of the output limit are decoded off the event loop, so the
+    server answers health checks meanwhile (a forged 40 MiB answer stalled them for 17.9 s)."""
+
+    @pytest.mark.parametrize(
+        ("code", "verdict"),
+        [
+            (solution("forge(value=json.dumps('x' * (40 << 20)))"), OLE),
+            (FORGER + "class Solution:\n    def marker(self, s): return 'x' * (15 << 20)\n", WA),
+        ],
+    )
+    def test_health_answers_meanwhile(self, target: RunningServer, code: str, verdict: int) -> None:
+        latencies: list[float] = []
+        done = threading.Event()
+
+        def poll() -> None:
+            with grpc.insecure_channel(target.address) as channel:
+                health = health_pb2_grpc.HealthStub(channel)
+                while not done.is_set():
+                    started = time.monotonic()
+                    health.Check(health_pb2.HealthCheckRequest(), timeout=60)
+                    latencies.append(time.monotonic() - started)
+                    time.sleep(0.02)
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        try:
+            response = attack(target, "sec/big", code)
+        finally:
+            done.set()
+            poller.join()
+        assert response.verdict == verdict, pb.Verdict.Name(response.verdict)
+        assert latencies and max(latencies) < 1.0, max(latencies)
