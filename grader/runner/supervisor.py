@@ -311,8 +311,8 @@ class Supervisor:
             if zygote.compile_error is not None:
                 result["compile_error"] = zygote.compile_error
                 return result
-            worker = BatchWorker(sub, zygote, self.spared(), budget, first + position, len(inputs) - position,
-                                 BATCH_REPORT_LIMIT - report_bytes)  # fmt: skip
+            room = BATCH_REPORT_LIMIT - report_bytes
+            worker = BatchWorker(sub, zygote, self.spared(), budget, len(inputs) - position, room)
             worker.execute(input_path)
             self.after_worker(worker.gone)
             if worker.error:
@@ -443,6 +443,7 @@ class TestRun:
         self.result: dict[str, Any] = {}
 
     def wall_deadline(self) -> float:
+        """Called as the worker is forked (at `started`)."""
         return self.started + self.sub.wall_s
 
     def rlimit_cpu(self) -> int:
@@ -606,20 +607,20 @@ class TestRun:
 
 
 class BatchWorker(TestRun):
-    """One worker of a batch: answers inputs from `first` on, in order, each a line on its result
+    """One worker of a batch: answers its `count` inputs in order, each a line on its result
     channel. An input's CPU time is the worker's (all threads, from /proc) from its previous answer
-    (or the runner's `ready` once the module has run; without it, the worker's start, with START_S
-    more) to its answer;
-    over the limit the worker is killed and that input is TIME_LIMIT_EXCEEDED. Whatever ends the
-    worker ends the input it was in; the supervisor then starts another for the next input."""
+    (or from the runner's `ready` once the module has run; without it, from the worker's start,
+    with START_S more) to its answer; over the limit the worker is killed and that input is
+    TIME_LIMIT_EXCEEDED. Whatever ends the worker ends the input it was in; the supervisor then
+    starts another for the next input."""
 
     batch = True
 
-    def __init__(self, sub: Submission, zygote: Zygote, spared: set[int], budget: Budget,
-                 first: int, count: int, report_room: int) -> None:  # fmt: skip
+    def __init__(
+        self, sub: Submission, zygote: Zygote, spared: set[int], budget: Budget, count: int, report_room: int
+    ) -> None:
         super().__init__(sub, zygote, spared)
         self.budget = budget
-        self.first = first
         self.count = count
         self.report_room = report_room
         self.report_limit = protocol.report_limit("batch", sub.output_bytes)  # one line
@@ -640,6 +641,7 @@ class BatchWorker(TestRun):
         self.ready = False
 
     def wall_deadline(self) -> float:
+        """The batch's deadline; and the first input's clock starts with the worker."""
         self.ref_wall = self.settled_at = self.checked_at = self.started
         return self.budget.deadline
 
