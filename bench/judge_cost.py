@@ -16,7 +16,7 @@ import time
 
 from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind, TestCase
 from grader.judge.outcome import judge_test
-from grader.sandbox.interface import TestRun
+from grader.sandbox.interface import Answer, TestRun
 
 CALL_CHECKERS = ("json", "evalplus", "poly_root")
 CHECKERS = ("lcb", "tokens", "float", "exact", "json", "evalplus")
@@ -43,19 +43,17 @@ def measure(checker: str, size: int, matching: bool) -> dict[str, float | str]:
                         checker=CheckerSpec(CheckerName(checker)))  # fmt: skip
     if kind is QuestionKind.CALL:
         answer = "[" + _numbers(size, ", ") + "]"
-        report: dict[str, object] | None = {"value": answer, "typed": answer}
-        stdout = b""
+        said = Answer(reported=True, value=answer, typed=answer)
         expected = answer[: answer.rindex(" ")] + " 0]" if matching else "[1, 2, 3]"
         test = TestCase(input="[1, 2]\n", output=expected, public=False)
     else:
         text = _numbers(size, " ")
-        report, stdout = None, text.encode()
+        said = Answer(stdout=text.encode())
         expected = text[: text.rindex(" ")] + " 0\n" if matching else "1 2 3\n"
         test = TestCase(input="", output=expected, public=False)
         del text
-    run = TestRun(stdout=stdout, stdout_truncated=False, stderr_tail="", exit_code=0, signal=None,
-                  cpu_ms=1.0, wall_ms=1.0, peak_memory_kb=1, timed_out=False, oom_killed=False,
-                  report=report)  # fmt: skip
+    run = TestRun(exit_code=0, signal=None, cpu_ms=1.0, wall_ms=1.0, peak_memory_kb=1, timed_out=False,
+                  oom_killed=False, output_exceeded=False, answer=said)  # fmt: skip
     rss_before = _rss_kb()
     before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ import structlog
 
 from grader.bank.model import CheckerName, QuestionInfo, TestCase, TestSet
 from grader.bank.store import BankStore
-from grader.judge.outcome import Judgement, compile_error, judge_tests
+from grader.judge.outcome import Judgement, judge_tests
 from grader.judge.verdict import SubmissionVerdict, TestVerdict, Verdict, overall
 from grader.sandbox.interface import Program, Sandbox, SandboxFailureError, Session, TestRun
 
@@ -169,50 +168,58 @@ class GradingService:
         verdicts: list[TestVerdict] = []
         compile_output = ""
         async with self.sandbox.session(program) as session:
-            if info.checker.name in BATCHED_CHECKERS:
-                # EvalPlus questions: hundreds of inputs, run in one process per batch as EvalPlus
-                # does; a fork per input would cost more than the calls themselves.
-                return await self._run_batched(info, total, session, stop_early)
-            for index in range(total):
-                # One test in memory at a time: a question's suite may be far larger than RAM.
-                test = await asyncio.to_thread(self.bank.get_test, info.id, index)
-                run = await session.run_test(index, test.input)
-                message = compile_error(run)
-                if message is not None:
-                    # Found once: every test shares the verdict, none is run again.
-                    compile_output = message
+            async for runs in self._runs(info, total, session):
+                if runs[0][1].compile_error is not None:
+                    # Found once, before any test ran: every test shares the verdict.
+                    compile_output = runs[0][1].compile_error
                     verdicts = [
                         TestVerdict(index=i, verdict=Verdict.COMPILE_ERROR, public=i < info.num_public_tests)
                         for i in range(total)
                     ]
                     break
-                (judgement,) = await _judged(info, [(index, test, run)])
-                verdicts.append(
-                    TestVerdict(
-                        index=index,
-                        verdict=judgement.verdict,
-                        public=test.public,
-                        wall_time_ms=run.wall_ms,
-                        cpu_time_ms=run.cpu_ms,
-                        peak_memory_kb=run.peak_memory_kb,
-                        detail=judgement.detail if test.public else "",
+                # One hop off the event loop per test, or per batch: hundreds of small answers.
+                items = [(len(verdicts) + offset, test, run) for offset, (test, run) in enumerate(runs)]
+                judgements = await _judged(info, items, stop_early)
+                for (index, test, run), judgement in zip(items, judgements, strict=False):
+                    verdicts.append(
+                        TestVerdict(
+                            index=index,
+                            verdict=judgement.verdict,
+                            public=test.public,
+                            wall_time_ms=run.wall_ms,
+                            cpu_time_ms=run.cpu_ms,
+                            peak_memory_kb=run.peak_memory_kb,
+                            detail=judgement.detail if test.public else "",
+                        )
                     )
-                )
-                if stop_early and judgement.verdict is not Verdict.ACCEPTED:
+                if stop_early and any(j.verdict is not Verdict.ACCEPTED for j in judgements):
                     break
         return self._finish(info, total, verdicts, compile_output)
 
-    async def _run_batched(
-        self, info: QuestionInfo, total: int, session: Session, stop_early: bool
-    ) -> SubmissionVerdict:
-        try:
-            return self._finish(info, total, await _batched_verdicts(self, info, total, session, stop_early))
-        except _CompileError as exc:
-            verdicts = [
-                TestVerdict(index=i, verdict=Verdict.COMPILE_ERROR, public=i < info.num_public_tests)
-                for i in range(total)
-            ]
-            return overall(verdicts, str(exc))
+    async def _runs(
+        self, info: QuestionInfo, total: int, session: Session
+    ) -> AsyncIterator[list[tuple[TestCase, TestRun]]]:
+        """The tests with their runs, in order: one at a time, or (EvalPlus questions: hundreds of
+        inputs) in batches run by one process each, as EvalPlus does, where a fork per input would
+        cost more than the calls themselves."""
+        if info.checker.name in BATCHED_CHECKERS:
+            position = 0
+            while position < total:
+                count = min(BATCH_SIZE, total - position)
+                if position < info.num_public_tests:
+                    # Public tests get a process of their own: what the candidate shows of them
+                    # (its answer in their detail, their figures) cannot carry the private inputs
+                    # of a shared batch.
+                    count = min(count, info.num_public_tests - position)
+                tests = await asyncio.to_thread(self.bank.get_tests, info.id, position, count)
+                runs = await session.run_batch(position, [t.input for t in tests])
+                yield list(zip(tests, runs, strict=True))
+                position += count
+            return
+        for index in range(total):
+            # One test in memory at a time: a question's suite may be far larger than RAM.
+            test = await asyncio.to_thread(self.bank.get_test, info.id, index)
+            yield [(test, await session.run_test(index, test.input))]
 
     def _finish(
         self, info: QuestionInfo, total: int, verdicts: list[TestVerdict], compile_output: str = ""
@@ -223,64 +230,3 @@ class GradingService:
             for i in range(len(verdicts), total)
         ]
         return overall(verdicts, compile_output)
-
-
-class _CompileError(Exception):
-    pass
-
-
-def _item_run(report: dict[str, object], process: TestRun) -> TestRun:
-    """One batched input's outcome, as if it had run alone (its own CPU time, no exit status)."""
-    cpu = float(report.get("cpu_ms") or 0.0)  # type: ignore[arg-type]
-    return TestRun(
-        stdout=b"", stdout_truncated=False, stderr_tail="", exit_code=0, signal=None,
-        cpu_ms=cpu, wall_ms=cpu, peak_memory_kb=0, timed_out=bool(report.get("timeout")),
-        oom_killed=False, report=report,
-    )  # fmt: skip
-
-
-async def _batched_verdicts(
-    service: GradingService, info: QuestionInfo, total: int, session: Session, stop_early: bool
-) -> list[TestVerdict]:
-    verdicts: list[TestVerdict] = []
-    position = 0
-    while position < total:
-        count = min(BATCH_SIZE, total - position)
-        if position < info.num_public_tests:
-            # Public tests get a process of their own: what the candidate shows of them (its answer
-            # in their detail, their figures) cannot carry the private inputs of a shared batch.
-            count = min(count, info.num_public_tests - position)
-        tests = await asyncio.to_thread(service.bank.get_tests, info.id, position, count)
-        batch = await session.run_batch(position, [t.input for t in tests])
-        process = batch.process
-        message = compile_error(process)
-        if message is not None:
-            raise _CompileError(message)
-        fatal = next((r for r in batch.reports if "fatal" in r), None)
-        judged: list[tuple[TestCase, TestRun]] = []
-        if fatal is None:
-            judged = [(t, _item_run(r, process)) for t, r in zip(tests, batch.reports, strict=False)]
-            ended_cleanly = process.exit_code == 0 and not process.timed_out and not process.stdout_truncated
-            if len(batch.reports) < len(tests) and not (ended_cleanly and batch.reports):
-                # The process ended inside this input (a limit, a crash): the process's outcome is
-                # its. (A clean end with fewer reports: the result channel was full; go on.)
-                judged.append((tests[len(batch.reports)], process))
-        else:
-            exc = {"exception": fatal["fatal"], "message": fatal.get("message", "")}
-            judged = [(t, dataclasses.replace(process, report=exc)) for t in tests]
-        # One hop off the loop for the whole batch: hundreds of small answers, judged together.
-        items = [(position + offset, test, run) for offset, (test, run) in enumerate(judged)]
-        judgements = await _judged(info, items, stop_early)
-        for offset, ((test, run), judgement) in enumerate(zip(judged, judgements, strict=False)):
-            verdicts.append(
-                TestVerdict(
-                    index=position + offset, verdict=judgement.verdict, public=test.public,
-                    wall_time_ms=run.wall_ms, cpu_time_ms=run.cpu_ms,
-                    peak_memory_kb=process.peak_memory_kb,
-                    detail=judgement.detail if test.public else "",
-                )
-            )  # fmt: skip
-            if stop_early and judgement.verdict is not Verdict.ACCEPTED:
-                return verdicts
-        position += len(judged)
-    return verdicts

@@ -24,7 +24,7 @@ import structlog
 from grader.bank.formats.evalplus import ReferenceTask, is_evalplus_row, parse_evalplus
 from grader.bank.formats.reader import iter_objects
 from grader.bank.model import BankFormatError, Limits, Question, TestCase, TestSet
-from grader.sandbox.interface import Program, Sandbox
+from grader.sandbox.interface import Program, Sandbox, TestRun
 
 log = structlog.get_logger(__name__)
 
@@ -81,38 +81,32 @@ async def compute_outputs(task: ReferenceTask, sandbox: Sandbox, memory_mb: int 
         start = 0
         while start < len(question.tests):
             chunk = question.tests[start : start + BATCH_SIZE]
-            batch = await session.run_batch(start, [t.input for t in chunk])
-            # A batch may stop early without a failure: its result channel was full (large
-            # outputs); the rest go in the next batch.
-            for offset, report in enumerate(batch.reports):
-                if report.get("typed") is None:
-                    why = ("timed out" if report.get("timeout") else
-                           str(report.get("exception") or report.get("fatal") or "no result"))  # fmt: skip
-                    raise ReferenceError(
-                        f"{question.info.id}: the canonical solution failed on input {start + offset}: {why}"
-                    )
+            runs = await session.run_batch(start, [t.input for t in chunk])
+            for offset, run in enumerate(runs):
+                if run.answer.typed is None:
+                    raise _failed(question.info.id, start + offset, run)
                 # Outputs are kept typed, so a candidate's tuple is not taken for a list.
-                tests.append(dataclasses.replace(chunk[offset], output=str(report["typed"])))
-                slowest_ms = max(slowest_ms, float(report.get("cpu_ms") or 0.0))
-            if not batch.reports:
-                process = batch.process
-                why = (
-                    "timed out"
-                    if process.timed_out
-                    else f"ended (exit {process.exit_code}, signal {process.signal})"
-                )
-                raise ReferenceError(
-                    f"{question.info.id}: the canonical solution {why} on input {start}",
-                    out_of_memory=not process.timed_out
-                    and (process.oom_killed or process.signal == signal.SIGKILL),
-                )
-            start += len(batch.reports)
+                tests.append(dataclasses.replace(chunk[offset], output=run.answer.typed))
+                slowest_ms = max(slowest_ms, run.cpu_ms)
+            start += len(runs)
     time_s = max(MIN_TIME_S, math.ceil(TIME_FACTOR * slowest_ms / 100) / 10)
     question_limits = dataclasses.replace(question.info.limits, time_s=time_s)
     if memory_mb:
         question_limits = dataclasses.replace(question_limits, memory_mb=memory_mb)
     info = dataclasses.replace(question.info, limits=question_limits)
     return Question(info=info, tests=tuple(tests))
+
+
+def _failed(task_id: str, index: int, run: TestRun) -> ReferenceError:
+    """Why the canonical solution gave no value for an input."""
+    if run.compile_error is not None or run.answer.reported:
+        why = run.compile_error or run.answer.exception or run.answer.malformed or "no value"
+        return ReferenceError(f"{task_id}: the canonical solution failed on input {index}: {why}")
+    how = "timed out" if run.timed_out else f"ended (exit {run.exit_code}, signal {run.signal})"
+    return ReferenceError(
+        f"{task_id}: the canonical solution {how} on input {index}",
+        out_of_memory=not run.timed_out and (run.oom_killed or run.signal == signal.SIGKILL),
+    )
 
 
 async def compute_all(

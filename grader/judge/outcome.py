@@ -33,30 +33,26 @@ def _clip(text: str) -> str:
     return shown.encode("utf-8", "replace").decode("utf-8")
 
 
-def compile_error(run: TestRun) -> str | None:
-    """The compiler's message when the candidate's code does not compile."""
-    if run.report and "compile_error" in run.report:
-        return str(run.report["compile_error"])
-    return None
-
-
 def _failure(run: TestRun, info: QuestionInfo) -> Judgement | None:
-    """Verdicts that do not depend on the answer: limits, crashes."""
-    report = run.report or {}
-    exception = str(report.get("exception", ""))
-    if run.stdout_truncated:
+    """Verdicts that do not depend on the answer: limits, crashes, a report the runner did not
+    write. The limits are measured outside the candidate's process; an exception is its word."""
+    answer = run.answer
+    if run.output_exceeded:
         return Judgement(Verdict.OUTPUT_LIMIT_EXCEEDED, f"output over {info.limits.output_mb} MiB")
     over_memory = run.peak_memory_kb > info.limits.memory_mb * 1024
-    if run.oom_killed or exception == "MemoryError" or over_memory:
+    if run.oom_killed or answer.exception == "MemoryError" or over_memory:
         return Judgement(Verdict.MEMORY_LIMIT_EXCEEDED, f"memory limit {info.limits.memory_mb} MiB")
     if run.timed_out:
         return Judgement(Verdict.TIME_LIMIT_EXCEEDED, f"time limit {info.limits.time_s:g} s")
-    if exception:
-        message = str(report.get("message", ""))
-        if exception == "AssertionError" and info.kind is QuestionKind.HUMANEVAL:
+    if answer.malformed:
+        return Judgement(Verdict.RUNTIME_ERROR, _clip(f"malformed result: {answer.malformed}"))
+    if answer.exception:
+        message = answer.message
+        if answer.exception == "AssertionError" and info.kind is QuestionKind.HUMANEVAL:
             return Judgement(
                 Verdict.WRONG_ANSWER, _clip(f"check failed: {message}" if message else "check failed")
             )
+        exception = answer.exception
         return Judgement(Verdict.RUNTIME_ERROR, _clip(f"{exception}: {message}" if message else exception))
     if run.signal is not None:
         try:
@@ -92,20 +88,21 @@ def judge_tests(
 
 
 def _judge(info: QuestionInfo, test: TestCase, run: TestRun) -> Judgement:
+    """The verdict of one test (never one whose code did not compile: see TestRun.compile_error)."""
     failure = _failure(run, info)
     if failure is not None:
         return failure
-    report = run.report or {}
+    answer = run.answer
     if info.kind is QuestionKind.STDIN:
         if run.exit_code != 0:
             return Judgement(Verdict.RUNTIME_ERROR, f"exit code {run.exit_code}")
-        got = run.stdout.decode("utf-8", errors="replace")
+        got = answer.stdout.decode("utf-8", errors="replace")
         if text_equal(got, test.output, info.checker):
             return Judgement(Verdict.ACCEPTED)
         return Judgement(Verdict.WRONG_ANSWER, f"expected {_clip(test.output)!r}, got {_clip(got)!r}")
     if info.kind is QuestionKind.CALL:
-        if info.checker.name is CheckerName.EVALPLUS and report.get("typed") is not None:
-            got = str(report["typed"])
+        if info.checker.name is CheckerName.EVALPLUS and answer.typed is not None:
+            got = answer.typed
             right = evalplus_equal(got, test.output, info.checker, task_id=info.id,
                                    entry_point=info.entry_point, test_input=test.input)  # fmt: skip
             if right:
@@ -113,9 +110,9 @@ def _judge(info: QuestionInfo, test: TestCase, run: TestRun) -> Judgement:
             return Judgement(Verdict.WRONG_ANSWER, f"expected {_clip(test.output)}, got {_clip(got)}")
         # Batched inputs report tagged JSON only; a finite float's is its plain JSON.
         roots = info.checker.name is CheckerName.POLY_ROOT
-        plain = report.get("value", report.get("typed") if roots else None)
+        plain = answer.value if answer.value is not None or not roots else answer.typed
         if plain is not None:
-            got = str(plain)
+            got = plain
             if info.checker.name is CheckerName.POLY_ROOT:
                 right = poly_root(test.input, got, info.checker)
             else:
@@ -123,13 +120,13 @@ def _judge(info: QuestionInfo, test: TestCase, run: TestRun) -> Judgement:
             if right:
                 return Judgement(Verdict.ACCEPTED)
             return Judgement(Verdict.WRONG_ANSWER, f"expected {_clip(test.output)}, got {_clip(got)}")
-        if "not_serializable" in report:
-            kind = report["not_serializable"]
+        if answer.not_serializable:
+            kind = answer.not_serializable
             return Judgement(Verdict.WRONG_ANSWER, f"returned a {kind}, which has no JSON form")
         return Judgement(Verdict.RUNTIME_ERROR, _ended_early(run))
     # HumanEval: only the runner's own report that check() returned is a pass. An exit code,
     # printed text or an exit hook cannot make one.
-    if report.get("passed") is True:
+    if answer.passed:
         return Judgement(Verdict.ACCEPTED)
     return Judgement(Verdict.RUNTIME_ERROR, _ended_early(run))
 

@@ -1,4 +1,4 @@
-"""Python values from the runner's tagged JSON (child.py `tagged`), decoded without evaluating
+"""Python values from the runner's tagged JSON (runner/codec.py `tagged`), decoded without evaluating
 anything, and EvalPlus's comparison rule on them."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from itertools import repeat
 from typing import Any
 
 from grader.bank.model import CheckerSpec
-from grader.runner.child import untagged
+from grader.runner.codec import untagged
 
 
 class Opaque:

@@ -15,13 +15,15 @@ Control messages (JSON, one per SOCK_SEQPACKET datagram):
     supervisor -> root     {"kind", "entry_point", "prelude"} + fd [the submission's control socket]
     root -> supervisor     {"pid": n}
     zygote -> supervisor   {"ready": true} | {"compile_error": msg}
-    supervisor -> zygote   {"cpu_limit": s, "stack": bytes} + fds [stdin, stdout, stderr, result, nonce]
+    supervisor -> zygote   {"cpu_limit": s, "stack": bytes, "batch": b}
+                           + fds [stdin, stdout, stderr, result, nonce]
     zygote -> supervisor   {"pid": n}, then {"status": n, "utime": s, "stime": s, "maxrss": kb}
 
-A worker's result channel is fd 3 (one JSON line carrying the test's nonce, read from fd 4 before
-the candidate runs): {"compile_error"}, {"exception", "message"}, {"value"} (call),
-{"not_serializable"} (call) or {"passed": true} (humaneval). The candidate's own stdout is never
-taken as a result for call and humaneval questions, so printed markers mean nothing.
+A worker's result channel is fd 3: one JSON line per report, each carrying the test's nonce (read
+from fd 4 before the candidate runs); the shapes are protocol.py's `Report`. The candidate can
+forge any of them, so they are only ever its answer: a compile error comes from the zygote's
+hello alone, and every measurement from the supervisor. The candidate's own stdout is never taken
+as a result for call and humaneval questions, so printed markers mean nothing.
 """
 
 from __future__ import annotations
@@ -37,11 +39,15 @@ import signal
 import socket
 import sys
 import threading
-import time
 import traceback
 import types
 from collections.abc import Callable
 from typing import Any, NoReturn
+
+if __package__:  # imported as grader.runner.child
+    from grader.runner.codec import MESSAGE_LIMIT, call_arguments, tagged
+else:  # run as a script in the sandbox, with no PYTHONPATH: its own directory is sys.path[0]
+    from codec import MESSAGE_LIMIT, call_arguments, tagged  # type: ignore[import-not-found,no-redef]
 
 # LiveCodeBench runs candidates with this import block in front; questions from it rely on it
 # (e.g. `List[int]` annotations without importing typing).
@@ -58,13 +64,9 @@ LCB_PRELUDE = "\n".join(
 )
 
 CODE_PATH = "/code/main.py"
-MESSAGE_LIMIT = 200
 PR_SET_DUMPABLE = 4
 LIBC = ctypes.CDLL(None)
 JSON_DUMPS = json.dumps  # bound at import, before any candidate code
-INFINITY = float("inf")
-# Builtins the encoder of answers uses, bound before the candidate can replace them in `builtins`.
-ALL, MAP, TYPE = all, map, type
 
 
 def send(control: socket.socket, **message: Any) -> None:
@@ -127,7 +129,7 @@ def serve_submission(control: socket.socket, kind: str, entry_point: str, prelud
                 control.close()
                 become_worker(fds, request)
                 if request.get("batch"):
-                    run_batch(entry_point, prelude, code, float(request["time_s"]))
+                    run_batch(entry_point, prelude, code)
                 run_test(kind, entry_point, prelude, code)
             finally:
                 os._exit(70)
@@ -248,114 +250,13 @@ def run_test(kind: str, entry_point: str, prelude: str, code: types.CodeType) ->
     exit_now(0)
 
 
-def _plain(value: Any) -> bool:
-    """A value that is the same in JSON: None, bool, int, str (exactly) or a finite float."""
-    kind = TYPE(value)
-    if kind is float:
-        return bool(-INFINITY < value < INFINITY)
-    return value is None or kind is int or kind is str or kind is bool
-
-
-def tagged(value: Any) -> Any:
-    """The value as JSON that keeps Python's types: every value that JSON does not have natively
-    becomes {"$t": type, "v": ...}, dicts included, so a plain JSON object never occurs. The judge
-    decodes it without evaluating anything (grader/judge/values.py)."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if TYPE(value) is list and ALL(MAP(_plain, value)):
-        return value  # the common case, and long lists: nothing to tag
-    if isinstance(value, float):
-        return (
-            value
-            if value == value and value not in (float("inf"), float("-inf"))
-            else {"$t": "float", "v": repr(value)}
-        )
-    if isinstance(value, list):
-        return [tagged(v) for v in value]
-    if isinstance(value, tuple):
-        return {"$t": "tuple", "v": [tagged(v) for v in value]}
-    if isinstance(value, set | frozenset):
-        return {
-            "$t": type(value).__name__ if type(value) in (set, frozenset) else "set",
-            "v": [tagged(v) for v in value],
-        }
-    if isinstance(value, dict):
-        return {"$t": "dict", "v": [[tagged(k), tagged(v)] for k, v in value.items()]}
-    if isinstance(value, complex):
-        return {"$t": "complex", "v": [tagged(value.real), tagged(value.imag)]}
-    if isinstance(value, bytes | bytearray):
-        return {"$t": "bytes", "v": list(value)}
-    return {"$t": "object", "type": type(value).__name__, "v": repr(value)[:MESSAGE_LIMIT]}
-
-
-def untagged(value: Any, opaque: Callable[[str, str], Any] | None = None) -> Any:
-    """The inverse of `tagged`: builds tuples, sets, dicts with any keys, complex numbers, bytes
-    and special floats from their tagged JSON; evaluates nothing. An object that JSON cannot carry
-    becomes `opaque(type name, repr)`, or is refused when no `opaque` is given (inputs)."""
-
-    def inner_value(v: Any) -> Any:
-        return untagged(v, opaque)
-
-    if isinstance(value, list):
-        return [inner_value(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    kind: Any = value.get("$t")
-    inner: Any = value.get("v")
-    if kind == "tuple":
-        return tuple(inner_value(v) for v in inner)
-    if kind == "set":
-        return {inner_value(v) for v in inner}
-    if kind == "frozenset":
-        return frozenset(inner_value(v) for v in inner)
-    if kind == "dict":
-        return {inner_value(k): inner_value(v) for k, v in inner}
-    if kind == "float":
-        return float(inner)
-    if kind == "complex":
-        return complex(inner_value(inner[0]), inner_value(inner[1]))
-    if kind == "bytes":
-        return bytes(inner)
-    if kind == "object" and opaque is not None:
-        return opaque(str(value.get("type")), str(inner))
-    raise ValueError(f"cannot rebuild a value tagged {kind!r}")
-
-
-KWARGS_MARKER = "#kwargs"
-TYPED_MARKER = "#typed"
-
-
-def call_arguments(text: str) -> tuple[list[Any], dict[str, Any]]:
-    """One JSON value per line, positional; or the line `#kwargs` and then one JSON object of
-    keyword arguments (LeetCode-style `n = 7, queries = [...]` inputs); or the line `#typed` and
-    then one tagged JSON value per line (EvalPlus inputs with tuples, sets, complex numbers)."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    if lines and lines[0].strip() == KWARGS_MARKER:
-        kwargs = json.loads("\n".join(lines[1:]))
-        if not isinstance(kwargs, dict):
-            raise TypeError("#kwargs input is not a JSON object")
-        return [], kwargs
-    if lines and lines[0].strip() == TYPED_MARKER:
-        return [untagged(json.loads(line)) for line in lines[1:]], {}
-    return [json.loads(line) for line in lines], {}
-
-
-class _TimeLimit(BaseException):
-    """One input's CPU time is up."""
-
-
-def run_batch(entry_point: str, prelude: str, code: types.CodeType, time_s: float) -> NoReturn:
+def run_batch(entry_point: str, prelude: str, code: types.CodeType) -> NoReturn:
     """Calls the entry point once per input, in this one process, as EvalPlus does: stdin holds
-    one JSON string per line (a call input), fd 3 gets one result line per input with its CPU
-    time. Each call gets `time_s` of CPU time (ITIMER_PROF); the supervisor's budget for the whole
-    batch stops a candidate that swallows the timer."""
-    exit_now, clock = os._exit, time.process_time
-    setitimer, prof = signal.setitimer, signal.ITIMER_PROF
+    one JSON line `[index, input]` per call, fd 3 gets one result line per input, in order. The
+    supervisor times each input from outside, from the previous result line to this one, and
+    kills this process at an input's limit (a fresh one goes on with the next input)."""
+    exit_now = os._exit
     report = reporter()
-
-    def time_up(signum: int, frame: object) -> None:
-        raise _TimeLimit
-
     sys.set_int_max_str_digits(0)
     inputs = [json.loads(line) for line in sys.stdin.read().split("\n") if line]
     namespace = candidate_namespace("solution", prelude)
@@ -366,26 +267,15 @@ def run_batch(entry_point: str, prelude: str, code: types.CodeType, time_s: floa
         report(fatal=type(exc).__name__, message=str(exc)[:MESSAGE_LIMIT])
         flush_quietly()
         exit_now(1)
-    signal.signal(signal.SIGPROF, time_up)
-    for index, text in enumerate(inputs):
-        started = clock()
+    report(ready=True)  # the module has run: the first input's time starts now
+    for index, text in inputs:
         try:
             args, kwargs = call_arguments(text)
-            setitimer(prof, time_s)
-            try:
-                value = function(*args, **kwargs)
-            finally:
-                setitimer(prof, 0)
-        except _TimeLimit:
-            report(i=index, timeout=True, cpu_ms=(clock() - started) * 1000)
-            flush_quietly()
-            exit_now(0)
+            value = function(*args, **kwargs)
         except BaseException as exc:  # a failed input; the next ones still run, as in EvalPlus
-            report(i=index, exception=type(exc).__name__, message=str(exc)[:MESSAGE_LIMIT],
-                   cpu_ms=(clock() - started) * 1000)  # fmt: skip
+            report(i=index, exception=type(exc).__name__, message=str(exc)[:MESSAGE_LIMIT])
             continue
-        cpu_ms = (clock() - started) * 1000
-        report(i=index, cpu_ms=cpu_ms, **typed_fields(value))
+        report(i=index, **typed_fields(value))
     flush_quietly()
     exit_now(0)
 

@@ -21,7 +21,6 @@ import selectors
 import socket
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from grader.runner import gvisor, protocol
@@ -32,7 +31,14 @@ CPU_POLL_S = 0.05
 ZYGOTE_GRACE_S = 3.0
 """How long after killing a test at its limit its zygote may take to report the exit; a zygote
 still silent then was stopped by the candidate (same uid), and is given up."""
-REPORT_LIMIT = 64 * 1024 * 1024
+START_S = 1.0
+"""CPU seconds a batch's worker may spend before its first input (its module runs then)."""
+CPU_READ_S = 0.01
+"""A batch worker's CPU time is read at most this often (wall) at answers and at limit checks."""
+CPU_SLACK_S = 0.05
+"""How far over an input's CPU limit a batch worker may be found: readings are up to CPU_READ_S
+old, and /proc counts in ticks."""
+BATCH_REPORT_LIMIT = protocol.BATCH_REPORT_LIMIT
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
 CHILD_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -148,12 +154,14 @@ class Zygote:
         self.compile_error: str | None = None
         hello = channel.receive(timeout=30.0 + sub.time_s)
         if "compile_error" in hello:
-            self.compile_error = str(hello["compile_error"])
+            # Sent before the zygote forked any worker: no candidate code has run yet.
+            self.compile_error = str(hello["compile_error"])[: protocol.COMPILE_ERROR_LIMIT]
         elif not hello.get("ready"):
             raise ZygoteGone("submission zygote did not start")
 
-    def fork(self, fds: list[int], cpu_limit: int, stack: int, batch: int = 0, time_s: float = 0.0) -> int:
-        self.channel.send({"cpu_limit": cpu_limit, "stack": stack, "batch": batch, "time_s": time_s}, fds)
+    def fork(self, fds: list[int], cpu_limit: int, stack: int, batch: bool = False) -> int:
+        request: protocol.ForkRequest = {"cpu_limit": cpu_limit, "stack": stack, "batch": batch}
+        self.channel.send(dict(request), fds)
         return int(self.channel.receive(timeout=30.0)["pid"])
 
     def close(self) -> None:
@@ -194,11 +202,10 @@ class Supervisor:
                 self.send({"type": "error", "message": "test before submission"})
                 return
             if kind == "test":
-                result = self.run_test(self.submission, message["input"])
+                self.send(self.run_test(self.submission, int(message["index"]), str(message["input"])))
             else:
-                result = self.run_test(self.submission, message["inputs"], batch=True)
-            result.update(type="result", index=int(message["index"]))
-            self.send(result)
+                inputs = [str(text) for text in message["inputs"]]
+                self.send(self.run_batch(self.submission, int(message["index"]), inputs))
         elif kind == "reset":
             self.reset()
             left = leftovers(spare=self.spared())
@@ -248,27 +255,84 @@ class Supervisor:
                 self.zygote = self.root_zygote().spawn(sub)
         return self.zygote
 
-    def run_test(self, sub: Submission, test_input: str | list[str], batch: bool = False) -> dict[str, Any]:
-        """One test, or with `batch` many call inputs in one process (one result per input)."""
-        input_path = os.path.join(protocol.CODE_DIR, "input")
-        with open(input_path, "w", encoding="utf-8", errors="surrogatepass") as f:
-            if isinstance(test_input, list):
-                f.writelines(json.dumps(text) + "\n" for text in test_input)
-            else:
-                f.write(test_input)
-        os.chmod(input_path, 0o644)
+    def write_input(self, text: str) -> str:
+        path = os.path.join(protocol.CODE_DIR, "input")
+        with open(path, "w", encoding="utf-8", errors="surrogatepass") as f:
+            f.write(text)
+        os.chmod(path, 0o644)
+        return path
+
+    def zygote_or_error(self, sub: Submission) -> Zygote | dict[str, Any]:
         try:
-            zygote = self.ensure_zygote(sub)
+            return self.ensure_zygote(sub)
         except ZygoteGone as exc:
             self.stop_zygote()
             return self.zygote_failed(f"zygote failed: {exc}")
+
+    def run_test(self, sub: Submission, index: int, test_input: str) -> dict[str, Any]:
+        """One test in a fresh worker: a ResultMessage, or an ErrorMessage (our failure)."""
+        input_path = self.write_input(test_input)
+        result: dict[str, Any] = {"type": "result", "index": index, **blank_result()}
+        zygote = self.zygote_or_error(sub)
+        if isinstance(zygote, dict):
+            return zygote if "message" in zygote else {**result, **zygote}
         if zygote.compile_error is not None:
-            return blank_result(report={"compile_error": zygote.compile_error})
-        count = len(test_input) if batch else 0
-        result = TestRun(sub, zygote, self.spared(), batch=count).execute(input_path)
-        if "error" in result:
-            result = {**self.zygote_failed(str(result["error"])), "zygote_gone": True}
-        if result.pop("zygote_gone", False):
+            return {**result, "compile_error": zygote.compile_error}
+        run = TestRun(sub, zygote, self.spared())
+        run.execute(input_path)
+        self.after_worker(run.gone)
+        if run.error:
+            failed = self.zygote_failed(run.error)
+            return failed if "message" in failed else {**result, **failed}
+        return {**result, **run.result}
+
+    def run_batch(self, sub: Submission, first: int, inputs: list[str]) -> dict[str, Any]:
+        """Call inputs, one after another, by workers that each run until an input ends them; every
+        input's limits are enforced here (see BatchWorker). A BatchResultMessage with an item per
+        input from the first, fewer when the reports filled BATCH_REPORT_LIMIT."""
+        result: dict[str, Any] = {"type": "batch_result", "index": first, "compile_error": None, "items": []}
+        budget = Budget(sub, len(inputs))
+        items: list[dict[str, Any]] = result["items"]
+        report_bytes = 0
+        while len(items) < len(inputs):
+            position = len(items)
+            if budget.spent():
+                # Every input still waiting when the batch's time is spent is over its limit.
+                items += [blank_item(timed_out=True) for _ in inputs[position:]]
+                break
+            lines = "".join(json.dumps([first + n, inputs[n]]) + "\n" for n in range(position, len(inputs)))
+            input_path = self.write_input(lines)
+            zygote = self.zygote_or_error(sub)
+            if isinstance(zygote, dict):
+                if "message" in zygote:
+                    return zygote
+                items += [blank_item(**zygote) for _ in inputs[position:]]  # the candidate's memory
+                break
+            if zygote.compile_error is not None:
+                result["compile_error"] = zygote.compile_error
+                return result
+            room = BATCH_REPORT_LIMIT - report_bytes
+            worker = BatchWorker(sub, zygote, self.spared(), budget, len(inputs) - position, room)
+            worker.execute(input_path)
+            self.after_worker(worker.gone)
+            if worker.error:
+                failed = self.zygote_failed(worker.error)
+                if "message" in failed:
+                    return failed
+                worker.items.append(blank_item(**failed))
+            items += worker.items
+            report_bytes += worker.report_bytes
+            if worker.fatal is not None:
+                # The worker could not start calling (the code raised, or no entry point): every
+                # input left gets what it reported.
+                items += [dict(worker.items[-1]) for _ in inputs[len(items) :]]
+                break
+            if worker.reports_full:
+                break
+        return result
+
+    def after_worker(self, zygote_gone: bool) -> None:
+        if zygote_gone:
             self.stop_zygote()
             reap()
         # Nothing a test left running sees the next test.
@@ -280,15 +344,14 @@ class Supervisor:
             self.stop_zygote()
             kill_candidate_processes(spare=self.spared())
             reap()
-        return result
 
     def zygote_failed(self, error: str) -> dict[str, Any]:
-        """A zygote that died is our failure, unless the OOM killer took it during this
-        submission: then the candidate's memory did (say, SysV IPC objects that outlive its
-        processes), and the verdict is the candidate's."""
+        """A zygote that died is our failure (an ErrorMessage), unless the OOM killer took it during
+        this submission: then the candidate's memory did (say, SysV IPC objects that outlive its
+        processes), and the verdict is the candidate's (measured fields)."""
         if oom_kills() > self.oom_at_load:
-            return blank_result(oom_killed=True)
-        return {"error": error}
+            return {"oom_killed": True}
+        return {"type": "error", "message": error}
 
 
 def running(pid: int) -> bool:
@@ -312,11 +375,14 @@ def reap() -> None:
             return
 
 
-def blank_result(**fields: Any) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "stdout": "",
-        "stdout_truncated": False,
-        "stderr_tail": "",
+def blank_result() -> dict[str, Any]:
+    """A ResultMessage's fields for a test that ran nothing."""
+    return {**blank_item(), "compile_error": None, "stdout": "", "stderr_tail": "", "reports": []}
+
+
+def blank_item(**fields: Any) -> dict[str, Any]:
+    """Measured fields (protocol.Measured) of nothing run, updated with `fields`."""
+    item: dict[str, Any] = {
         "exit_code": None,
         "signal": None,
         "cpu_ms": 0.0,
@@ -324,83 +390,137 @@ def blank_result(**fields: Any) -> dict[str, Any]:
         "peak_memory_kb": 0,
         "timed_out": False,
         "oom_killed": False,
+        "output_exceeded": False,
         "report": None,
     }
-    result.update(fields)
-    return result
+    item.update(fields)
+    return item
+
+
+class Budget:
+    """A batch's time: each input's CPU limit, plus a second to start, in all its workers; and a
+    wall-clock deadline. However many workers an input's limit ends, the batch ends within it."""
+
+    def __init__(self, sub: Submission, count: int) -> None:
+        self.cpu_s = sub.time_s * count + START_S
+        self.deadline = time.monotonic() + sub.wall_s + (self.cpu_s - sub.time_s) * 2
+        self.cpu_used = 0.0
+        """CPU seconds of the batch's workers that have ended."""
+
+    def spent(self) -> bool:
+        return self.cpu_used >= self.cpu_s or time.monotonic() >= self.deadline
 
 
 class TestRun:
     """One test: a worker forked by the zygote, watched until it ends or a limit ends it."""
 
-    def __init__(self, sub: Submission, zygote: Zygote, spared: set[int], batch: int = 0) -> None:
-        self.batch = batch
-        """How many inputs one worker runs (0: one test, the usual way)."""
-        # A batch may spend each input's CPU time, plus a second to start.
-        self.cpu_budget = sub.time_s * batch + 1.0 if batch else sub.time_s
-        self.wall_s = sub.wall_s + (self.cpu_budget - sub.time_s) * 2 if batch else sub.wall_s
+    batch = False
+
+    def __init__(self, sub: Submission, zygote: Zygote, spared: set[int]) -> None:
         self.sub = sub
         self.zygote = zygote
         self.spared = spared
+        self.cpu_limit_s = sub.time_s
+        self.report_limit = protocol.report_limit(sub.kind, sub.output_bytes)
         self.stdout = bytearray()
         self.stderr = bytearray()
         self.report = bytearray()
-        self.truncated = False
+        self.output_exceeded = False
+        """stdout or the result channel went over its limit; the worker was killed for it."""
         self.timed_out = False
         self.out_of_memory = False
         """gVisor: killed by the supervisor standing in for the OOM killer (see gvisor.py)."""
+        self.killed_at = 0.0
+        self.nonce = ""
+        self.pid = 0
         self.out_fd = self.err_fd = -1
+        self.started = self.deadline = 0.0
+        self.oom_before = 0
+        self.gone = False
+        """The zygote is gone (the candidate killed or stopped it): the supervisor needs another."""
+        self.error = ""
+        """Our failure: the zygote could not fork."""
+        self.result: dict[str, Any] = {}
 
-    def execute(self, input_path: str) -> dict[str, Any]:
-        sub = self.sub
-        nonce = secrets.token_hex(16)
+    def wall_deadline(self) -> float:
+        """Called as the worker is forked (at `started`)."""
+        return self.started + self.sub.wall_s
+
+    def rlimit_cpu(self) -> int:
+        """RLIMIT_CPU, whole seconds: the last resort behind the watch."""
+        return max(1, int(self.cpu_limit_s + 1.0))
+
+    def execute(self, input_path: str) -> None:
+        self.nonce = secrets.token_hex(16)
         result_r, result_w = os.pipe()
         nonce_r, nonce_w = os.pipe()
-        os.write(nonce_w, nonce.encode())
+        os.write(nonce_w, self.nonce.encode())
         os.close(nonce_w)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         self.out_fd, self.err_fd = out_r, err_r
         stdin_fd = os.open(input_path, os.O_RDONLY)
         theirs = [stdin_fd, out_w, err_w, result_w, nonce_r]
-        oom_before = oom_kills()
-        started = time.monotonic()
+        self.oom_before = oom_kills()
+        self.started = time.monotonic()
+        self.deadline = self.wall_deadline()
         try:
-            pid = self.zygote.fork(theirs, cpu_limit=max(1, int(self.cpu_budget + 1.0)),
-                                   stack=min(sub.memory_kb * 1024, 1 << 30), batch=self.batch,
-                                   time_s=sub.time_s)  # fmt: skip
+            stack = min(self.sub.memory_kb * 1024, 1 << 30)
+            self.pid = self.zygote.fork(theirs, cpu_limit=self.rlimit_cpu(), stack=stack, batch=self.batch)
         except ZygoteGone as exc:
-            return blank_result(error=f"zygote failed: {exc}", zygote_gone=True)
+            self.error, self.gone = f"zygote failed: {exc}", True
+            for fd in (out_r, err_r, result_r):
+                os.close(fd)
+            return
         finally:
             for fd in theirs:
                 os.close(fd)
-        exit_report = self.watch(pid, started, out_r, err_r, result_r)
-        wall = time.monotonic() - started
+        exit_report = self.watch(out_r, err_r, result_r)
+        ended = time.monotonic()
         if exit_report is None:  # the candidate killed its zygote: the exit is unknowable
-            status, cpu, maxrss, gone = None, cpu_seconds(pid), 0, True
+            status, cpu, maxrss, self.gone = None, cpu_seconds(self.pid), 0, True
         else:
             status = int(exit_report["status"])
             cpu = float(exit_report["utime"]) + float(exit_report["stime"])
-            maxrss, gone = int(exit_report["maxrss"]), False
-        if cpu > self.cpu_budget:
-            self.timed_out = True
+            maxrss = int(exit_report["maxrss"])
+        self.finish(status, cpu, maxrss, ended)
+
+    def measured(self, status: int | None, cpu_s: float, wall_s: float, maxrss: int) -> dict[str, Any]:
+        """The Measured fields of how the worker ended."""
         return {
-            "stdout": base64.b64encode(bytes(self.stdout[: sub.output_bytes])).decode(),
-            "stdout_truncated": self.truncated or len(self.stdout) > sub.output_bytes,
-            "stderr_tail": bytes(self.stderr[-STDERR_KEEP:]).decode("utf-8", "replace"),
             "exit_code": os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None,
-            "cpu_ms": cpu * 1000.0,
-            "wall_ms": wall * 1000.0,
+            "cpu_ms": cpu_s * 1000.0,
+            "wall_ms": wall_s * 1000.0,
             "peak_memory_kb": maxrss,
             "timed_out": self.timed_out,
-            "oom_killed": self.out_of_memory or oom_kills() > oom_before,
-            "report": None if self.batch else parse_report(bytes(self.report), nonce),
-            "reports": parse_reports(bytes(self.report), nonce) if self.batch else None,
-            "zygote_gone": gone,
+            "oom_killed": self.out_of_memory or oom_kills() > self.oom_before,
+            "output_exceeded": self.output_exceeded or len(self.stdout) > self.sub.output_bytes,
         }
 
-    def watch(self, pid: int, started: float, out_r: int, err_r: int, result_r: int) -> dict[str, Any] | None:
+    def finish(self, status: int | None, cpu_s: float, maxrss: int, ended: float) -> None:
+        if cpu_s > self.cpu_limit_s:
+            self.timed_out = True
+        self.result = {
+            **self.measured(status, cpu_s, ended - self.started, maxrss),
+            "compile_error": None,
+            "stdout": base64.b64encode(bytes(self.stdout[: self.sub.output_bytes])).decode(),
+            "stderr_tail": bytes(self.stderr[-STDERR_KEEP:]).decode("utf-8", "replace"),
+            "reports": [] if self.output_exceeded else parse_reports(bytes(self.report), self.nonce),
+        }
+
+    def kill(self) -> None:
+        kill_candidate_processes(spare=self.spared)
+        self.killed_at = time.monotonic()
+
+    def check_limits(self, now: float) -> None:
+        """Kills the worker at its wall-clock backstop, or at the CPU limit to the tick (RLIMIT_CPU
+        is whole seconds and stays as the last resort)."""
+        if now >= self.deadline or cpu_seconds(self.pid) > self.cpu_limit_s:
+            self.timed_out = True
+            self.kill()
+
+    def watch(self, out_r: int, err_r: int, result_r: int) -> dict[str, Any] | None:
         """Collects output until the zygote reports the worker's exit; None if the zygote died."""
         control = self.zygote.channel.sock
         sel = selectors.DefaultSelector()
@@ -409,12 +529,10 @@ class TestRun:
             sel.register(fd, selectors.EVENT_READ)
         sel.register(control, selectors.EVENT_READ)
         stdin = stdin_poller()
-        deadline = started + self.wall_s
         exit_report: dict[str, Any] | None = None
-        killed_at = 0.0
         try:
             while True:
-                remaining = deadline - time.monotonic()
+                now = time.monotonic()
                 if host_gone(stdin):
                     # Nobody will read this result (the host's client died): stop the work now
                     # rather than burn the CPU to the end of the budget, and end the container.
@@ -422,20 +540,16 @@ class TestRun:
                     os._exit(0)
                 if not self.out_of_memory and gvisor.out_of_memory():
                     self.out_of_memory = True
-                    kill_candidate_processes(spare=self.spared)
-                if not self.timed_out and (remaining <= 0 or cpu_seconds(pid) > self.cpu_budget):
-                    # The wall-clock backstop, or the CPU limit to the tick (RLIMIT_CPU is whole
-                    # seconds and stays as the last resort).
-                    self.timed_out = True
-                    kill_candidate_processes(spare=self.spared)
-                    killed_at = time.monotonic()
-                elif self.timed_out and time.monotonic() - killed_at > ZYGOTE_GRACE_S:
+                    self.kill()
+                if not self.killed_at:
+                    self.check_limits(now)
+                elif now - self.killed_at > ZYGOTE_GRACE_S:
                     # The worker is dead and its zygote still silent: the candidate stopped it
                     # (SIGSTOP from the same uid; the attack suite's stop_parent_zygote once made
                     # this loop spin until the host gave up). Kill it too; the verdict is the limit.
                     kill_candidate_processes(spare=self.spared - {self.zygote.pid})
                     return None
-                poll_s = CPU_POLL_S if self.timed_out else max(0.0, min(remaining, CPU_POLL_S))
+                poll_s = CPU_POLL_S if self.killed_at else max(0.0, min(self.deadline - now, CPU_POLL_S))
                 for key, _ in sel.select(timeout=poll_s):
                     if key.fileobj is control:
                         try:
@@ -470,16 +584,155 @@ class TestRun:
             return False
         if fd == self.out_fd:
             self.stdout += chunk
-            if len(self.stdout) > self.sub.output_bytes and not self.truncated:
-                self.truncated = True
-                kill_candidate_processes(spare=self.spared)
+            if len(self.stdout) > self.sub.output_bytes and not self.output_exceeded:
+                self.over_output()
             return len(self.stdout) <= self.sub.output_bytes
         if fd == self.err_fd:
             self.stderr += chunk
             del self.stderr[: max(0, len(self.stderr) - STDERR_KEEP)]
-        elif len(self.report) < REPORT_LIMIT:
-            self.report += chunk
+            return True
+        if not self.output_exceeded:  # past the limit, what it writes is drained and dropped
+            self.take_report(chunk)
         return True
+
+    def over_output(self) -> None:
+        self.output_exceeded = True
+        if not self.killed_at:
+            self.kill()
+
+    def take_report(self, chunk: bytes) -> None:
+        self.report += chunk
+        if len(self.report) > self.report_limit:
+            self.over_output()
+
+
+class BatchWorker(TestRun):
+    """One worker of a batch: answers its `count` inputs in order, each a line on its result
+    channel. An input's CPU time is the worker's (all threads, from /proc) from its previous answer
+    (or from the runner's `ready` once the module has run; without it, from the worker's start,
+    with START_S more) to its answer; over the limit the worker is killed and that input is
+    TIME_LIMIT_EXCEEDED. Whatever ends the worker ends the input it was in; the supervisor then
+    starts another for the next input."""
+
+    batch = True
+
+    def __init__(
+        self, sub: Submission, zygote: Zygote, spared: set[int], budget: Budget, count: int, report_room: int
+    ) -> None:
+        super().__init__(sub, zygote, spared)
+        self.budget = budget
+        self.count = count
+        self.report_room = report_room
+        self.report_limit = protocol.report_limit("batch", sub.output_bytes)  # one line
+        self.input_limit_s = sub.time_s + START_S
+        self.cpu_limit_s = budget.cpu_s - budget.cpu_used
+        self.items: list[dict[str, Any]] = []
+        self.pending: list[tuple[dict[str, Any], float]] = []
+        """Answered items whose CPU time is not measured yet, with their limits (see `settle`)."""
+        self.ref_cpu = 0.0
+        """The worker's CPU time at the last reading when an input was answered: no later than the
+        start of the input it is in now, so the time since is never less than that input's."""
+        self.ref_wall = 0.0
+        self.settled_at = self.checked_at = 0.0
+        """When `ref_cpu` was read, and when the limits were last read."""
+        self.report_bytes = 0
+        self.fatal: dict[str, Any] | None = None
+        self.reports_full = False
+        self.ready = False
+
+    def wall_deadline(self) -> float:
+        """The batch's deadline; and the first input's clock starts with the worker."""
+        self.ref_wall = self.settled_at = self.checked_at = self.started
+        return self.budget.deadline
+
+    def check_limits(self, now: float) -> None:
+        if now >= self.deadline or now - self.ref_wall > self.sub.wall_s:
+            self.timed_out = True
+            self.kill()
+            return
+        if now - self.checked_at < CPU_READ_S:
+            return
+        cpu = cpu_seconds(self.pid)
+        self.checked_at = now
+        if cpu - self.ref_cpu > self.input_limit_s + CPU_SLACK_S or cpu > self.cpu_limit_s:
+            self.timed_out = True
+            self.kill()
+
+    def take_report(self, chunk: bytes) -> None:
+        self.report += chunk
+        while not self.killed_at:
+            end = self.report.find(b"\n")
+            if end < 0:
+                break
+            line = bytes(self.report[:end])
+            del self.report[: end + 1]
+            self.answer(line)
+        if len(self.report) > self.report_limit and not self.killed_at:
+            self.over_output()
+
+    def answer(self, line: bytes) -> None:
+        """One result line: with the nonce, the answer to the input the worker is in."""
+        try:
+            message = protocol.decode(line)
+        except ValueError:
+            return
+        if message.pop("nonce", None) != self.nonce or len(self.items) >= self.count:
+            return
+        if "fatal" in message:
+            self.fatal = message
+            self.kill()
+            return
+        now = time.monotonic()
+        if message == {"ready": True} and not self.ready:
+            # The module has run, and no input has begun: the first input's time starts now.
+            # (Said early, it only takes the candidate's own START_S away.)
+            self.ready = True
+            self.ref_cpu, self.ref_wall, self.settled_at = cpu_seconds(self.pid), now, now
+            self.input_limit_s = self.sub.time_s
+            return
+        self.ready = True
+        item = blank_item(wall_ms=(now - self.ref_wall) * 1000.0, report=message)
+        self.items.append(item)
+        self.pending.append((item, self.input_limit_s))
+        self.input_limit_s = self.sub.time_s
+        self.ref_wall = now
+        if now - self.settled_at >= CPU_READ_S:
+            self.settled_at = now
+            self.settle(cpu_seconds(self.pid))
+        self.report_bytes += len(line)
+        if self.report_bytes > self.report_room and len(self.items) < self.count:
+            self.reports_full = True  # the rest in the host's next batch message
+            self.kill()
+
+    def settle(self, cpu_s: float) -> None:
+        """Shares the CPU time since the last reading among the inputs answered since, by their
+        wall time: readings are CPU_READ_S apart at least, so all but the last of them took less
+        than that together. One over its limit answered too late: TIME_LIMIT_EXCEEDED."""
+        if cpu_s < self.ref_cpu:
+            return  # the worker has ended and /proc no longer has it
+        if self.pending:
+            spent = cpu_s - self.ref_cpu
+            wall = sum(item["wall_ms"] for item, _ in self.pending) or 1.0
+            for item, _ in self.pending:
+                item["cpu_ms"] = spent * 1000.0 * item["wall_ms"] / wall
+            last, limit_s = self.pending[-1]
+            if spent > limit_s + CPU_SLACK_S:
+                last["timed_out"] = True
+            self.pending.clear()
+        self.ref_cpu = cpu_s
+
+    def finish(self, status: int | None, cpu_s: float, maxrss: int, ended: float) -> None:
+        self.budget.cpu_used += cpu_s
+        if len(self.items) >= self.count or self.reports_full:
+            self.settle(cpu_s)
+            return
+        # The worker ended inside the input after its last answer: how it ended is that input's.
+        if cpu_s - self.ref_cpu > self.input_limit_s or cpu_s > self.cpu_limit_s:
+            self.timed_out = True
+        item = self.measured(status, max(0.0, cpu_s - self.ref_cpu), ended - self.ref_wall, maxrss)
+        if self.fatal is not None:
+            item.update(timed_out=False, output_exceeded=False)  # killed by us once it said so
+        self.items.append({**item, "report": self.fatal})
 
 
 def stdin_poller() -> select.poll:
@@ -493,25 +746,18 @@ def host_gone(stdin: select.poll) -> bool:
     return any(event & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, event in stdin.poll(0))
 
 
-def _reports(data: bytes, nonce: str) -> Iterator[dict[str, Any]]:
-    """The result lines carrying this nonce, in order; anything else is ignored."""
+def parse_reports(data: bytes, nonce: str) -> list[dict[str, Any]]:
+    """The result lines carrying this nonce, in order, nonce removed; anything else is ignored
+    (what they say is the host's to judge: see grader/sandbox/results.py)."""
+    reports = []
     for line in data.split(b"\n"):
         try:
             message = protocol.decode(line)
         except ValueError:
             continue
         if message.pop("nonce", None) == nonce:
-            yield dict(message)
-
-
-def parse_reports(data: bytes, nonce: str) -> list[dict[str, Any]]:
-    """Every result line of a batch, in order."""
-    return list(_reports(data, nonce))
-
-
-def parse_report(data: bytes, nonce: str) -> dict[str, Any] | None:
-    """The first result line of a single test."""
-    return next(_reports(data, nonce), None)
+            reports.append(message)
+    return reports
 
 
 def main() -> None:

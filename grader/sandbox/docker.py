@@ -8,18 +8,17 @@ socket and no host path that the candidate could reach.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
+from grader.bank.model import QuestionKind
 from grader.runner import protocol
 from grader.sandbox.interface import (
-    BatchRun,
     NoEvents,
     Program,
     SandboxEvents,
@@ -27,6 +26,7 @@ from grader.sandbox.interface import (
     SandboxUnavailableError,
     TestRun,
 )
+from grader.sandbox.results import ReplyError, compiled_not, parse_batch_result, parse_result
 from grader.sandbox.runtimes import limit_args, security_args
 
 log = structlog.get_logger(__name__)
@@ -34,6 +34,9 @@ log = structlog.get_logger(__name__)
 LABEL = "grader.sandbox"
 OWNER_LABEL = "grader.owner"
 STREAM_LIMIT = 128 * 1024 * 1024
+INLINE_DECODE = 64 * 1024
+"""Replies of at least this many bytes are decoded in a thread, off the event loop."""
+_T = TypeVar("_T")
 ENGINE_DOWN_MARKERS = (
     "Cannot connect to the Docker daemon",
     "Is the docker daemon running",
@@ -134,7 +137,7 @@ class ContainerSession:
         self.memory_limit_mb = memory_limit_mb
         self._wall_s = 0.0
         self._time_s = 0.0
-        self._last_reports: list[dict[str, Any]] = []
+        self._kind = QuestionKind.STDIN
         self.uses = 0
         self.anomaly = ""
         """Why this container must not be reused (an OOM kill, a kill at a limit), or ""."""
@@ -144,7 +147,8 @@ class ContainerSession:
     def alive(self) -> bool:
         return self._process.returncode is None
 
-    async def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+    async def exchange(self, message: dict[str, Any], timeout: float) -> bytes:
+        """Sends one message and reads the supervisor's one-line reply, undecoded."""
         stdin, stdout = self._process.stdin, self._process.stdout
         if stdin is None or stdout is None:  # pragma: no cover - always piped in session()
             raise SandboxFailureError("sandbox has no stdio")
@@ -156,8 +160,13 @@ class ContainerSession:
             raise SandboxFailureError(f"sandbox {self.name}: supervisor gone ({exc})") from exc
         except TimeoutError as exc:
             raise SandboxFailureError(f"sandbox {self.name}: no answer in {timeout:.0f} s") from exc
+        except ValueError as exc:  # over the stream's limit: the supervisor caps what it sends
+            raise SandboxFailureError(f"sandbox {self.name}: a reply over {STREAM_LIMIT} bytes") from exc
         if not line:
             raise SandboxFailureError(f"sandbox {self.name}: supervisor ended")
+        return line
+
+    def decode(self, line: bytes) -> dict[str, Any]:
         try:
             reply = protocol.decode(line)
         except ValueError as exc:
@@ -165,6 +174,25 @@ class ContainerSession:
         if reply.get("type") == "error":
             raise SandboxFailureError(f"sandbox {self.name}: {reply.get('message')}")
         return reply
+
+    async def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        return self.decode(await self.exchange(message, timeout))
+
+    async def result(
+        self, message: dict[str, Any], timeout: float, parse: Callable[[dict[str, Any]], _T]
+    ) -> _T:
+        """Sends a test or a batch and parses its result. A result carries the candidate's answer,
+        up to the output limit: a large one is decoded and validated off the event loop, so the
+        server keeps serving meanwhile."""
+        line = await self.exchange(message, timeout)
+
+        def decoded() -> _T:
+            try:
+                return parse(self.decode(line))
+            except ReplyError as exc:
+                raise SandboxFailureError(f"sandbox {self.name}: malformed result: {exc}") from exc
+
+        return decoded() if len(line) < INLINE_DECODE else await asyncio.to_thread(decoded)
 
     async def reset(self) -> bool:
         """Kills every candidate process and wipes every writable place; True when clean."""
@@ -174,74 +202,54 @@ class ContainerSession:
     async def load(self, program: Program, wall_s: float) -> None:
         self._wall_s = wall_s
         self._time_s = program.limits.time_s
+        self._kind = program.kind
         limits = program.limits
-        await self.request(
-            {
-                "type": "submission",
-                "code": program.code,
-                "kind": str(program.kind),
-                "entry_point": program.entry_point,
-                "prelude": str(program.prelude),
-                "limits": {
-                    "time_s": limits.time_s,
-                    "wall_s": wall_s,
-                    "memory_kb": limits.memory_mb * 1024,
-                    "output_bytes": limits.output_mb * 1024 * 1024,
-                },
+        message: protocol.SubmissionMessage = {
+            "type": "submission",
+            "code": program.code,
+            "kind": str(program.kind),
+            "entry_point": program.entry_point,
+            "prelude": str(program.prelude),
+            "limits": {
+                "time_s": limits.time_s,
+                "wall_s": wall_s,
+                "memory_kb": limits.memory_mb * 1024,
+                "output_bytes": limits.output_mb * 1024 * 1024,
             },
-            timeout=30.0,
-        )
+        }
+        await self.request(dict(message), timeout=30.0)
 
-    async def run_batch(self, first_index: int, inputs: list[str]) -> BatchRun:
-        """Runs call inputs in one process (EvalPlus-style); see child.py `run_batch`."""
-        budget = self._time_s * len(inputs) + 1.0
-        message = {"type": "batch", "index": first_index, "inputs": inputs}
-        process = await self.run_test(
-            first_index, "", message=message, timeout=self._wall_s + 2 * budget + 30.0
-        )
-        reports = self._last_reports
-        if len(reports) == 1 and "fatal" in reports[0]:
-            return BatchRun(reports=tuple(reports), process=process)
-        # Report lines come from the candidate's process, which can write any: past the last
-        # well-formed one they are its doing (judged as its process's end), never our failure.
-        kept = 0
-        while kept < min(len(reports), len(inputs)) and reports[kept].get("i") == kept:
-            kept += 1
-        return BatchRun(reports=tuple(reports[:kept]), process=process)
-
-    async def run_test(
-        self, index: int, test_input: str, *, message: dict[str, Any] | None = None, timeout: float = 0.0
-    ) -> TestRun:
-        reply = await self.request(
-            message or {"type": "test", "index": index, "input": test_input},
-            timeout=timeout or self._wall_s + 30.0,
-        )
-        self._last_reports = list(reply.get("reports") or [])
-        if "error" in reply:
-            raise SandboxFailureError(f"sandbox {self.name}: {reply['error']}")
-        if reply.get("type") != "result" or reply.get("index") != index:
-            raise SandboxFailureError(f"sandbox {self.name}: unexpected reply {reply.get('type')!r}")
-        try:
-            run = TestRun(
-                stdout=base64.b64decode(reply["stdout"]),
-                stdout_truncated=bool(reply["stdout_truncated"]),
-                stderr_tail=str(reply["stderr_tail"]),
-                exit_code=reply["exit_code"],
-                signal=reply["signal"],
-                cpu_ms=float(reply["cpu_ms"]),
-                wall_ms=float(reply["wall_ms"]),
-                peak_memory_kb=int(reply["peak_memory_kb"]),
-                timed_out=bool(reply["timed_out"]),
-                oom_killed=bool(reply["oom_killed"]),
-                report=reply["report"],
+    async def run_batch(self, first_index: int, inputs: list[str]) -> list[TestRun]:
+        """Runs call inputs one after another in a process each can restart (see supervisor.py
+        `run_batch`); asks again for the inputs left when the supervisor's reply filled up."""
+        runs: list[TestRun] = []
+        while len(runs) < len(inputs):
+            first, left = first_index + len(runs), inputs[len(runs) :]
+            budget = self._time_s * len(left) + 1.0
+            message: protocol.BatchMessage = {"type": "batch", "index": first, "inputs": left}
+            compile_error, batch = await self.result(
+                dict(message),
+                self._wall_s + 2 * budget + 30.0,
+                lambda reply: parse_batch_result(reply, first, len(left)),  # noqa: B023 - awaited here
             )
-        except (KeyError, ValueError, TypeError) as exc:
-            raise SandboxFailureError(f"sandbox {self.name}: malformed result") from exc
-        if run.oom_killed:
-            self.anomaly = "oom kill"
-        elif run.timed_out:
-            self.anomaly = "killed at a limit"
+            if compile_error is not None:
+                return [compiled_not(compile_error)] * len(inputs)
+            runs += batch
+            self._note(batch)
+        return runs
+
+    async def run_test(self, index: int, test_input: str) -> TestRun:
+        message: protocol.TestMessage = {"type": "test", "index": index, "input": test_input}
+        kind = self._kind
+        run = await self.result(dict(message), self._wall_s + 30.0, lambda r: parse_result(r, kind, index))
+        self._note([run])
         return run
+
+    def _note(self, runs: list[TestRun]) -> None:
+        if any(run.oom_killed for run in runs):
+            self.anomaly = "oom kill"
+        elif any(run.timed_out for run in runs):
+            self.anomaly = "killed at a limit"
 
 
 class DockerSandbox:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from grader.bank.model import Limits, Prelude, QuestionKind
 
@@ -26,32 +26,54 @@ class Program:
 
 
 @dataclass(frozen=True, slots=True)
-class TestRun:
-    """The raw outcome of one test, as observed inside the sandbox."""
+class Answer:
+    """What the candidate's own process said: its stdout (stdin questions) and the runner's report
+    (calls: the returned value; an exception; humaneval: that check() returned). Written by the
+    candidate, who can forge any of it, so it is only ever compared with an expected output; it
+    is capped at the question's output limit. Parsed and validated by grader/sandbox/results.py."""
 
-    stdout: bytes
-    stdout_truncated: bool
-    stderr_tail: str
+    stdout: bytes = b""
+    stderr_tail: str = ""
+    reported: bool = False
+    """A report arrived; every field below is from it."""
+    value: str | None = None
+    """A call's return value as plain JSON."""
+    typed: str | None = None
+    """A call's return value as tagged JSON (grader/runner/codec.py)."""
+    not_serializable: str = ""
+    """The type of a returned value that has no JSON form."""
+    exception: str = ""
+    """The type of the exception the code raised (the call, the check, the program, or the
+    module before a batch could call it)."""
+    message: str = ""
+    passed: bool = False
+    """humaneval: check() returned."""
+    malformed: str = ""
+    """Why the report is not one the runner writes (forged, duplicated, out of order): the
+    candidate's doing, judged RUNTIME_ERROR."""
+
+
+@dataclass(frozen=True, slots=True)
+class TestRun:
+    """One test, or one input of a batch: measured by the sandbox outside the candidate's reach,
+    beside the candidate's answer."""
+
     exit_code: int | None
+    """None: ended by a signal, or an input of a batch answered by a process that went on."""
     signal: int | None
     cpu_ms: float
     wall_ms: float
     peak_memory_kb: int
     timed_out: bool
+    """Killed at the CPU limit or the wall-clock backstop (a batch: the input's, or the batch's
+    budget), or answered over the CPU limit."""
     oom_killed: bool
-    report: dict[str, Any] | None
-    """What the in-process runner reported (exception, return value, check passed); None when
-    the process ended before reporting."""
-
-
-@dataclass(frozen=True, slots=True)
-class BatchRun:
-    """Many call inputs run by one process: each input's report, and the process's outcome."""
-
-    reports: tuple[dict[str, Any], ...]
-    """One per input that finished, in order: value/typed, exception or timeout, and cpu_ms."""
-    process: TestRun
-    """How the process ended; its limits are the batch's."""
+    output_exceeded: bool
+    """stdout or the report went over the output limit."""
+    answer: Answer = Answer()
+    compile_error: str | None = None
+    """The compiler's message, from the compile step before any candidate code ran: then nothing
+    ran, and every field above is empty."""
 
 
 class SandboxUnavailableError(Exception):
@@ -67,7 +89,10 @@ class Session(Protocol):
 
     async def run_test(self, index: int, test_input: str) -> TestRun: ...
 
-    async def run_batch(self, first_index: int, inputs: list[str]) -> BatchRun: ...
+    async def run_batch(self, first_index: int, inputs: list[str]) -> list[TestRun]:
+        """Call inputs in one process after another (EvalPlus-style: no fork per input), each
+        with its own limits; one run per input, in order."""
+        ...
 
 
 class Sandbox(Protocol):

@@ -22,10 +22,16 @@ from google.protobuf import text_format
 
 from grader import logs
 from grader.bank.build import build_bank
-from grader.sandbox.docker import DockerSettings
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade, require_docker, start_server, write_jsonl
+from tests.integration.conftest import (
+    RunningServer,
+    docker_settings,
+    grade,
+    require_docker,
+    start_server,
+    write_jsonl,
+)
 
 RUNTIME = os.environ.get("GRADER_TEST_RUNTIME", "runc")
 
@@ -42,6 +48,7 @@ def answer(text: str) -> str:
 
 SECRETS = tuple(answer(t) for t in SECRET_INPUTS)
 PUBLIC_INPUT = "public-key\n"
+BATCH_INPUTS = ("alpha", "beta", "gamma", "delta", "epsilon")
 # Searched for by attacks: built so that the searching code itself never contains a match.
 SECRET_PATTERN = 'rb"MARK" + rb"ER-[0-9a-f]{16}"'
 
@@ -73,6 +80,27 @@ QUESTIONS: list[dict[str, object]] = [
                    "public": True},
                   *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
                     for t in SECRET_INPUTS)],
+    },
+    # EvalPlus-style: checked with EvalPlus's rule, so its inputs run in batches (one process for
+    # many inputs). Besides the public and the secret inputs, five more, so that a batch is long.
+    {
+        "format": "grader.v1", "id": "sec/batch", "title": "Markers of strings", "kind": "call",
+        "entry_point": "marker", "checker": "evalplus",
+        "limits": {"time_s": 1, "memory_mb": 256, "output_mb": 1},
+        "tests": [{"input": f'"{PUBLIC_INPUT.strip()}"', "output": f'"{answer(PUBLIC_INPUT)}"',
+                   "public": True},
+                  *({"input": f'"{t}"', "output": f'"{answer(t)}"', "public": True}
+                    for t in BATCH_INPUTS),
+                  *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
+                    for t in SECRET_INPUTS)],
+    },
+    # The default output limit (16 MiB), for answers of the largest size a result may carry.
+    {
+        "format": "grader.v1", "id": "sec/big", "title": "Marker of a string, big limit", "kind": "call",
+        "entry_point": "marker",
+        "limits": {"time_s": 2, "memory_mb": 256, "output_mb": 16},
+        "tests": [{"input": f'"{PUBLIC_INPUT.strip()}"', "output": f'"{answer(PUBLIC_INPUT)}"',
+                   "public": True}],
     },
     # An attack that is run for what it finds prints SAFE when every attempt was refused; anything
     # else (BREACH and what it reached, or a crash) fails the test, with the output in the detail.
@@ -150,7 +178,7 @@ def target(secure_bank: Path, security_log: io.StringIO) -> Iterator[RunningServ
     require_docker()
     running = start_server(
         secure_bank,
-        docker=DockerSettings(runtime=RUNTIME, wall_extra_s=1.0),
+        docker=docker_settings(runtime=RUNTIME, wall_extra_s=1.0),  # GRADER_SANDBOX_IMAGE's image
         pool=PoolSettings(size=1, max_uses=10_000, memory_limit_mb=256),
         max_concurrent=1,
     )

@@ -7,7 +7,7 @@ import sys
 
 from grader.bank.model import CheckerName, CheckerSpec
 from grader.judge.values import evalplus_equal
-from grader.runner.child import tagged
+from grader.runner.codec import tagged
 
 DEFAULT_DIGITS = sys.get_int_max_str_digits()
 SPEC = CheckerSpec(CheckerName.EVALPLUS, abs_tol=0.0, rel_tol=1e-7)

@@ -15,6 +15,7 @@ from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, Qu
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
 from grader.judge.outcome import judge_test
 from grader.judge.verdict import Verdict
+from grader.sandbox.interface import Answer
 from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
 
 EXAMPLES = int(os.environ.get("GRADER_FUZZ_EXAMPLES", "100"))
@@ -62,9 +63,12 @@ def question(kind: QuestionKind, spec: CheckerSpec) -> QuestionInfo:
 
 
 def outcome(stdout: bytes = b"", report: dict[str, object] | None = None) -> Run:
-    return Run(stdout=stdout, stdout_truncated=False, stderr_tail="", exit_code=0, signal=None,
-               cpu_ms=1.0, wall_ms=1.0, peak_memory_kb=1, timed_out=False, oom_killed=False,
-               report=report)  # fmt: skip
+    """A clean run whose answer is `stdout`, or the returned value a `report` carries."""
+    said = Answer(stdout=stdout)
+    if report is not None:
+        said = Answer(reported=True, value=str(report["value"]), typed=str(report["typed"]))
+    return Run(exit_code=0, signal=None, cpu_ms=1.0, wall_ms=1.0, peak_memory_kb=1, timed_out=False,
+               oom_killed=False, output_exceeded=False, answer=said)  # fmt: skip
 
 
 def assert_judged(info: QuestionInfo, test: Case, run: Run, size: int) -> None:

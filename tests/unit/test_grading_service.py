@@ -27,6 +27,7 @@ from grader.grading import (
 from grader.judge.verdict import SubmissionVerdict, Verdict
 from grader.sandbox.interface import Program, SandboxFailureError
 from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
+from tests.unit.runs import run
 
 LIMITS = Limits(time_s=2.0, memory_mb=256, output_mb=16)
 # Expected outputs are distinctive strings, so a leak into the sandbox is easy to spot.
@@ -40,23 +41,6 @@ TESTS = (
 ANSWERS = {t.input: t.output.encode() for t in TESTS}
 PARTIAL = "import sys\ndef helper():\n    return 41\n"
 CODE = "print(input().upper())"
-
-
-def run(**fields: Any) -> Run:
-    base = Run(
-        stdout=b"",
-        stdout_truncated=False,
-        stderr_tail="",
-        exit_code=0,
-        signal=None,
-        cpu_ms=5.0,
-        wall_ms=9.0,
-        peak_memory_kb=10_000,
-        timed_out=False,
-        oom_killed=False,
-        report=None,
-    )
-    return dataclasses.replace(base, **fields)
 
 
 Script = Callable[[int, int, str], "Run | Exception"]
@@ -82,6 +66,13 @@ class FakeSession:
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
+
+    async def run_batch(self, first_index: int, inputs: list[str]) -> list[Run]:
+        """One run per input, as the script says; a compile error is every input's."""
+        runs = [await self.run_test(first_index + n, text) for n, text in enumerate(inputs)]
+        if runs and runs[0].compile_error is not None:
+            return [runs[0]] * len(inputs)
+        return runs
 
 
 class FakeSandbox:
@@ -268,7 +259,7 @@ class TestFlow:
 
     def test_compile_error_on_the_first_test_stops_everything(self, bank: BankStore) -> None:
         message = "SyntaxError: invalid syntax (main.py, line 1)"
-        sandbox = FakeSandbox(lambda _s, _i, _in: run(exit_code=1, report={"compile_error": message}))
+        sandbox = FakeSandbox(lambda _s, _i, _in: run(compile_error=message))
         result = grade(bank, sandbox, Submission(question_id="echo", code="def f(:"))
         assert verdicts(result) == [Verdict.COMPILE_ERROR] * 4
         assert result.verdict is Verdict.COMPILE_ERROR

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import signal
 from typing import Any
 
@@ -10,9 +9,9 @@ import pytest
 
 from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
-from grader.judge.outcome import SHOWN, compile_error, judge_test
+from grader.judge.outcome import SHOWN, judge_test
 from grader.judge.verdict import Verdict
-from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
+from tests.unit.runs import run
 
 LIMITS = Limits(time_s=2.0, memory_mb=256, output_mb=16)
 
@@ -28,24 +27,6 @@ HUMANEVAL = info(QuestionKind.HUMANEVAL)
 STDIN_TEST = Case("1 2\n", "3\n", True)
 CALL_TEST = Case("[1, 2]\n", "[1,2]", True)
 HUMANEVAL_TEST = Case("def check(candidate):\n    assert candidate() == 1\n", "", True)
-
-
-def run(**fields: Any) -> Run:
-    """A clean exit with no output, well within every limit; override what a test is about."""
-    base = Run(
-        stdout=b"",
-        stdout_truncated=False,
-        stderr_tail="",
-        exit_code=0,
-        signal=None,
-        cpu_ms=5.0,
-        wall_ms=9.0,
-        peak_memory_kb=10_000,
-        timed_out=False,
-        oom_killed=False,
-        report=None,
-    )
-    return dataclasses.replace(base, **fields)
 
 
 class TestStdin:
@@ -143,7 +124,7 @@ class TestLimits:
         assert judge_test(STDIN, STDIN_TEST, at).verdict is Verdict.ACCEPTED
 
     def test_truncated_output_is_output_limit_exceeded(self) -> None:
-        judgement = judge_test(STDIN, STDIN_TEST, run(stdout=b"3\n", stdout_truncated=True))
+        judgement = judge_test(STDIN, STDIN_TEST, run(stdout=b"3\n", output_exceeded=True))
         assert judgement.verdict is Verdict.OUTPUT_LIMIT_EXCEEDED
         assert judgement.detail == "output over 16 MiB"
 
@@ -155,9 +136,9 @@ class TestPrecedence:
         ("fields", "verdict"),
         [
             # A flood of output usually also ends in a timeout or a kill: the flood is the cause.
-            ({"stdout_truncated": True, "timed_out": True}, Verdict.OUTPUT_LIMIT_EXCEEDED),
-            ({"stdout_truncated": True, "oom_killed": True}, Verdict.OUTPUT_LIMIT_EXCEEDED),
-            ({"stdout_truncated": True, "exit_code": 1}, Verdict.OUTPUT_LIMIT_EXCEEDED),
+            ({"output_exceeded": True, "timed_out": True}, Verdict.OUTPUT_LIMIT_EXCEEDED),
+            ({"output_exceeded": True, "oom_killed": True}, Verdict.OUTPUT_LIMIT_EXCEEDED),
+            ({"output_exceeded": True, "exit_code": 1}, Verdict.OUTPUT_LIMIT_EXCEEDED),
             # Swapping near the memory cap slows a process down: memory is the cause.
             ({"oom_killed": True, "timed_out": True}, Verdict.MEMORY_LIMIT_EXCEEDED),
             ({"peak_memory_kb": 10**9, "timed_out": True}, Verdict.MEMORY_LIMIT_EXCEEDED),
@@ -260,19 +241,21 @@ class TestHumanEval:
         assert judgement.verdict is Verdict.TIME_LIMIT_EXCEEDED
 
 
-class TestCompileError:
-    """compile_error() returns the compiler's message from the runner's report, or None."""
+class TestForgedCompileError:
+    """A compile error comes only from the compile step (TestRun.compile_error); a report that
+    claims one was written by the candidate's process: malformed, RUNTIME_ERROR."""
 
-    def test_message_from_report(self) -> None:
-        message = "SyntaxError: invalid syntax (main.py, line 1)"
-        assert compile_error(run(exit_code=1, report={"compile_error": message})) == message
-
-    @pytest.mark.parametrize(
-        "report",
-        [None, {}, {"exception": "SyntaxError", "message": "raised by the candidate at run time"}],
-    )
-    def test_no_compile_error(self, report: dict[str, Any] | None) -> None:
-        assert compile_error(run(exit_code=1, report=report)) is None
+    @pytest.mark.parametrize("kind", [QuestionKind.STDIN, QuestionKind.CALL, QuestionKind.HUMANEVAL])
+    def test_reported_compile_error_is_a_runtime_error(self, kind: QuestionKind) -> None:
+        question = {QuestionKind.STDIN: STDIN, QuestionKind.CALL: CALL, QuestionKind.HUMANEVAL: HUMANEVAL}[
+            kind
+        ]
+        test = {QuestionKind.STDIN: STDIN_TEST, QuestionKind.CALL: CALL_TEST}.get(kind, HUMANEVAL_TEST)
+        forged = run(exit_code=0, stdout=b"3\n", report={"compile_error": "every input"}, kind=kind)
+        assert forged.compile_error is None
+        judgement = judge_test(question, test, forged)
+        assert judgement.verdict is Verdict.RUNTIME_ERROR
+        assert judgement.detail.startswith("malformed result")
 
     def test_printed_text_is_not_a_compile_error(self) -> None:
-        assert compile_error(run(stdout=b'{"compile_error": "x"}', report=None)) is None
+        assert run(stdout=b'{"compile_error": "x"}').compile_error is None

@@ -26,7 +26,7 @@ from grader.bank.model import (
     TestCase,
     TestSet,
 )
-from grader.runner.child import TYPED_MARKER, tagged
+from grader.runner.codec import TYPED_MARKER, tagged
 
 EVALPLUS_KEYS = frozenset({"task_id", "entry_point", "canonical_solution", "base_input", "plus_input"})
 

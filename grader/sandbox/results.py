@@ -1,0 +1,150 @@
+"""The supervisor's result messages (grader/runner/protocol.py), parsed and validated once.
+
+What the supervisor measured is trusted: a message that breaks the protocol there is our failure
+(ReplyError). What a worker wrote on its result channel is the candidate's, who can forge it: any
+shape other than the runner's own becomes an Answer marked malformed, a candidate verdict, never an
+error. The two end up in different types (interface.py): TestRun and its Answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+from typing import Any
+
+from grader.bank.model import QuestionKind
+from grader.sandbox.interface import Answer, TestRun
+
+
+class ReplyError(ValueError):
+    """The supervisor's message is not what the protocol says: our failure."""
+
+
+def _field(message: dict[str, Any], name: str, kinds: type | tuple[type, ...]) -> Any:
+    value = message.get(name)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in _tuple(kinds)):
+        raise ReplyError(f"field {name!r} is {type(value).__name__}")
+    return value
+
+
+def _tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+def _measured(message: dict[str, Any]) -> dict[str, Any]:
+    """protocol.Measured's fields, type-checked."""
+    return {
+        "exit_code": _field(message, "exit_code", (int, type(None))),
+        "signal": _field(message, "signal", (int, type(None))),
+        "cpu_ms": float(_field(message, "cpu_ms", (int, float))),
+        "wall_ms": float(_field(message, "wall_ms", (int, float))),
+        "peak_memory_kb": _field(message, "peak_memory_kb", int),
+        "timed_out": _field(message, "timed_out", bool),
+        "oom_killed": _field(message, "oom_killed", bool),
+        "output_exceeded": _field(message, "output_exceeded", bool),
+    }
+
+
+def _compile_error(message: dict[str, Any]) -> str | None:
+    value: str | None = _field(message, "compile_error", (str, type(None)))
+    return value
+
+
+def compiled_not(compile_error: str) -> TestRun:
+    """A test that did not run: the code does not compile."""
+    return TestRun(None, None, 0.0, 0.0, 0, False, False, False, compile_error=compile_error)
+
+
+def parse_result(message: dict[str, Any], kind: QuestionKind, index: int) -> TestRun:
+    """A protocol.ResultMessage for test `index`."""
+    if message.get("type") != "result" or message.get("index") != index:
+        raise ReplyError(f"expected the result of test {index}, got {message.get('type')!r}")
+    compile_error = _compile_error(message)
+    if compile_error is not None:
+        return compiled_not(compile_error)
+    try:
+        stdout = base64.b64decode(_field(message, "stdout", str), validate=True)
+    except binascii.Error as exc:
+        raise ReplyError("stdout is not base64") from exc
+    stderr_tail = _field(message, "stderr_tail", str)
+    reports = _field(message, "reports", list)
+    if not reports:
+        answer = Answer(stdout=stdout, stderr_tail=stderr_tail)
+    elif len(reports) > 1:
+        answer = Answer(stdout=stdout, stderr_tail=stderr_tail, reported=True,
+                        malformed=f"{len(reports)} results for one test")  # fmt: skip
+    else:
+        answer = parse_answer(reports[0], kind, stdout=stdout, stderr_tail=stderr_tail)
+    return TestRun(**_measured(message), answer=answer)
+
+
+def parse_batch_result(message: dict[str, Any], first: int, count: int) -> tuple[str | None, list[TestRun]]:
+    """A protocol.BatchResultMessage for inputs `first`...: the compile error, or a run for each
+    of the first inputs (at least one, at most `count`)."""
+    if message.get("type") != "batch_result" or message.get("index") != first:
+        raise ReplyError(f"expected the batch result from input {first}, got {message.get('type')!r}")
+    compile_error = _compile_error(message)
+    if compile_error is not None:
+        return compile_error, []
+    items = _field(message, "items", list)
+    if not 0 < len(items) <= count:
+        raise ReplyError(f"{len(items)} results for a batch of {count}")
+    runs = []
+    for offset, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ReplyError("a batch item is not an object")
+        report = item.get("report")
+        answer = Answer() if report is None else parse_answer(report, QuestionKind.CALL, index=first + offset)
+        runs.append(TestRun(**_measured(item), answer=answer))
+    return None, runs
+
+
+_CALL_KEYS = frozenset({"value", "typed", "not_serializable"})
+
+
+def parse_answer(
+    report: object,
+    kind: QuestionKind,
+    *,
+    index: int | None = None,
+    stdout: bytes = b"",
+    stderr_tail: str = "",
+) -> Answer:
+    """One result line (nonce removed) as the runner writes it for a question of this kind, or
+    for input `index` of a batch; anything else is malformed. Never raises."""
+    base = Answer(stdout=stdout, stderr_tail=stderr_tail, reported=True)
+
+    def malformed(why: str) -> Answer:
+        return Answer(stdout=stdout, stderr_tail=stderr_tail, reported=True, malformed=why)
+
+    if not isinstance(report, dict):
+        return malformed("a result that is not an object")
+    fields = dict(report)
+    if index is not None:
+        if "fatal" in fields:
+            fields["exception"] = fields.pop("fatal")
+        elif fields.pop("i", None) != index:
+            return malformed(f"a result out of order (expected input {index})")
+    keys = frozenset(fields)
+    if keys == {"exception", "message"}:
+        exception, message = fields["exception"], fields["message"]
+        if isinstance(exception, str) and isinstance(message, str):
+            return dataclasses.replace(base, exception=exception, message=message)
+        return malformed("an exception that is not text")
+    if kind is QuestionKind.HUMANEVAL and index is None and keys == {"passed"}:
+        if fields["passed"] is True:
+            return dataclasses.replace(base, passed=True)
+        return malformed("a check result other than true")
+    if kind is QuestionKind.CALL and keys and keys <= _CALL_KEYS:
+        value, typed, kind_name = fields.get("value"), fields.get("typed"), fields.get("not_serializable", "")
+        if index is not None and "value" in keys:
+            return malformed("a plain value in a batch")
+        if not (
+            isinstance(value, str | None) and isinstance(typed, str | None) and isinstance(kind_name, str)
+        ):
+            return malformed("a value that is not JSON text")
+        if value is None and typed is None and not kind_name:
+            return malformed("a result without a value")
+        return dataclasses.replace(base, value=value, typed=typed, not_serializable=kind_name)
+    return malformed(f"a result with fields {sorted(keys)[:8]}")
