@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from grader import offload
 from grader.bank.model import CheckerName, QuestionInfo, TestCase, TestSet
 from grader.bank.store import BankStore
 from grader.judge.outcome import Judgement, judge_tests
@@ -82,13 +83,29 @@ class Admission:
 
 JUDGES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="judge")
 """Judging runs here, off the event loop (its work grows with the answer), two tests at most at
-once, whatever the number of submissions."""
+once, whatever the number of submissions; from offload.BIG bytes of answers and expected outputs,
+in offload.POOL's processes instead (a checker's json.loads holds the GIL throughout)."""
+
+
+def _size(items: Sequence[tuple[int, TestCase, TestRun]]) -> int:
+    return sum(
+        len(run.answer.stdout) + len(run.answer.value or "") + len(run.answer.typed or "") + len(test.output)
+        for _, test, run in items
+    )
 
 
 async def _judged(
     info: QuestionInfo, items: Sequence[tuple[int, TestCase, TestRun]], stop_early: bool = False
 ) -> list[Judgement]:
-    return await asyncio.get_running_loop().run_in_executor(JUDGES, judge_tests, info, items, stop_early)
+    if _size(items) < offload.BIG:
+        return await asyncio.get_running_loop().run_in_executor(JUDGES, judge_tests, info, items, stop_early)
+    try:
+        return await offload.POOL.run(judge_tests, info, list(items), stop_early)
+    except offload.OffloadError as exc:
+        # The judge is total: a checker whose process died or hung judged the answer wrong.
+        log.error("judge_offload_failed", question_id=info.id, error=str(exc))
+        unjudged = Judgement(Verdict.WRONG_ANSWER, "the answer could not be judged")
+        return [unjudged] * (1 if stop_early else len(items))
 
 
 BATCHED_CHECKERS = frozenset({CheckerName.EVALPLUS, CheckerName.POLY_ROOT})

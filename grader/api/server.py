@@ -16,6 +16,7 @@ import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from grader import offload
 from grader.api.auth import AuthInterceptor
 from grader.api.credentials import server_credentials
 from grader.api.health import HealthReporter
@@ -214,6 +215,8 @@ class GraderServer:
                 log.warning("removed_leftover_sandboxes", count=removed)
         if sandbox_is_ours and self.pool is not None:
             await self.pool.start()
+        # Big answers are decoded and judged there: its workers start now, not on the first one.
+        await asyncio.to_thread(offload.POOL.start)
         await self.server.start()
         await self.health.start()
         log.info(
@@ -248,6 +251,7 @@ class GraderServer:
         await self.health.drain()
         await self.server.stop(self.settings.drain_s)
         await self.sandbox.close()
+        offload.POOL.close()
         self.bank.close()
         if self.metrics_endpoint is not None:
             await self.metrics_endpoint.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 
 import structlog
 
+from grader import offload
 from grader.bank.model import QuestionKind
 from grader.runner import protocol
 from grader.sandbox.interface import (
@@ -26,7 +28,14 @@ from grader.sandbox.interface import (
     SandboxUnavailableError,
     TestRun,
 )
-from grader.sandbox.results import ReplyError, compiled_not, parse_batch_result, parse_result
+from grader.sandbox.results import (
+    ReplyError,
+    SupervisorError,
+    compiled_not,
+    parse_batch_result,
+    parse_reply,
+    parse_result,
+)
 from grader.sandbox.runtimes import limit_args, security_args
 
 log = structlog.get_logger(__name__)
@@ -35,7 +44,8 @@ LABEL = "grader.sandbox"
 OWNER_LABEL = "grader.owner"
 STREAM_LIMIT = 128 * 1024 * 1024
 INLINE_DECODE = 64 * 1024
-"""Replies of at least this many bytes are decoded in a thread, off the event loop."""
+"""Replies of at least this many bytes are decoded in a thread, off the event loop (from
+offload.BIG bytes: in a process, since json.loads and base64 hold the GIL)."""
 _T = TypeVar("_T")
 ENGINE_DOWN_MARKERS = (
     "Cannot connect to the Docker daemon",
@@ -183,16 +193,20 @@ class ContainerSession:
     ) -> _T:
         """Sends a test or a batch and parses its result. A result carries the candidate's answer,
         up to the output limit: a large one is decoded and validated off the event loop, so the
-        server keeps serving meanwhile."""
+        server keeps serving meanwhile (`parse` must pickle: a module function, or a partial)."""
         line = await self.exchange(message, timeout)
-
-        def decoded() -> _T:
-            try:
-                return parse(self.decode(line))
-            except ReplyError as exc:
-                raise SandboxFailureError(f"sandbox {self.name}: malformed result: {exc}") from exc
-
-        return decoded() if len(line) < INLINE_DECODE else await asyncio.to_thread(decoded)
+        try:
+            if len(line) < INLINE_DECODE:
+                return parse_reply(line, parse)
+            if len(line) < offload.BIG:
+                return await asyncio.to_thread(parse_reply, line, parse)
+            return await offload.POOL.run(parse_reply, line, parse)
+        except SupervisorError as exc:
+            raise SandboxFailureError(f"sandbox {self.name}: {exc}") from exc
+        except ReplyError as exc:
+            raise SandboxFailureError(f"sandbox {self.name}: malformed result: {exc}") from exc
+        except offload.OffloadError as exc:
+            raise SandboxFailureError(f"sandbox {self.name}: result not decoded: {exc}") from exc
 
     async def reset(self) -> bool:
         """Kills every candidate process and wipes every writable place; True when clean."""
@@ -230,7 +244,7 @@ class ContainerSession:
             compile_error, batch = await self.result(
                 dict(message),
                 self._wall_s + 2 * budget + 30.0,
-                lambda reply: parse_batch_result(reply, first, len(left)),  # noqa: B023 - awaited here
+                functools.partial(parse_batch_result, first=first, count=len(left)),
             )
             if compile_error is not None:
                 return [compiled_not(compile_error)] * len(inputs)
@@ -240,8 +254,8 @@ class ContainerSession:
 
     async def run_test(self, index: int, test_input: str) -> TestRun:
         message: protocol.TestMessage = {"type": "test", "index": index, "input": test_input}
-        kind = self._kind
-        run = await self.result(dict(message), self._wall_s + 30.0, lambda r: parse_result(r, kind, index))
+        parse = functools.partial(parse_result, kind=self._kind, index=index)
+        run = await self.result(dict(message), self._wall_s + 30.0, parse)
         self._note([run])
         return run
 

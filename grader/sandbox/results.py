@@ -11,14 +11,34 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from grader.bank.model import QuestionKind
+from grader.runner import protocol
 from grader.sandbox.interface import Answer, TestRun
+
+_T = TypeVar("_T")
 
 
 class ReplyError(ValueError):
     """The supervisor's message is not what the protocol says: our failure."""
+
+
+class SupervisorError(Exception):
+    """The supervisor could not do what was asked (protocol.ErrorMessage): our failure."""
+
+
+def parse_reply(line: bytes, parse: Callable[[dict[str, Any]], _T]) -> _T:
+    """One reply line of the supervisor, parsed by `parse` (in a thread or a process of
+    grader/offload.py when it is large)."""
+    try:
+        reply = protocol.decode(line)
+    except ValueError as exc:
+        raise ReplyError("unreadable reply") from exc
+    if reply.get("type") == "error":
+        raise SupervisorError(str(reply.get("message")))
+    return parse(reply)
 
 
 def _field(message: dict[str, Any], name: str, kinds: type | tuple[type, ...]) -> Any:
