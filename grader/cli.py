@@ -168,10 +168,12 @@ def _add_sandbox_flags(p: argparse.ArgumentParser) -> None:
         help="the server pings a silent connection after this long and closes it if no answer comes"
         " within 20 s",
     )
+    from grader.api.limits import MAX_BATCH_BYTES
+
     p.add_argument(
         "--max-batch-bytes",
         type=config.integer,
-        default=config.env_default("MAX_BATCH_BYTES", str(256 << 20), config.integer),
+        default=config.env_default("MAX_BATCH_BYTES", str(MAX_BATCH_BYTES), config.integer),
         help="the largest GradeBatch request in bytes (a Grade: 2 x --max-code-bytes + 64 KiB; other"
         " calls 64 KiB); larger ones are INVALID_ARGUMENT before they are decoded",
     )

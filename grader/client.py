@@ -2,15 +2,16 @@
 exponential backoff and jitter on UNAVAILABLE and RESOURCE_EXHAUSTED (honouring the server's
 ``retry-after-ms``), a bounded number of times. No other status is retried.
 
-GradeBatch is split into calls of at most ``chunk_size`` submissions; after a failed call only
-the submissions not answered yet are sent again, so none is graded twice.
+GradeBatch is split into calls of at most ``chunk_size`` submissions and ``chunk_bytes`` bytes
+(the server's default largest GradeBatch request), so a batch of any size goes through; after a
+failed call only the submissions not answered yet are sent again, so none is graded twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TypeVar
@@ -18,6 +19,7 @@ from typing import TypeVar
 import grpc
 import structlog
 
+from grader.api.limits import MAX_BATCH_BYTES
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 
@@ -28,6 +30,26 @@ RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXH
 
 _STATUS_BY_VALUE = {code.value[0]: code for code in grpc.StatusCode}
 T = TypeVar("T")
+FIELD_OVERHEAD_BYTES = 6
+"""A repeated message field's tag and length prefix (the length: a varint of up to 5 bytes)."""
+
+
+def batch_chunks(
+    submissions: Sequence[pb.GradeRequest], ks: Sequence[int], chunk_size: int, chunk_bytes: int
+) -> Iterator[range]:
+    """Consecutive runs of submissions, each a GradeBatchRequest of at most `chunk_size` of them
+    and at most `chunk_bytes` bytes with `ks`; a submission larger than that alone goes alone
+    (the server then says whether it takes it)."""
+    fixed = pb.GradeBatchRequest(ks=ks).ByteSize()
+    start, size = 0, fixed
+    for index, submission in enumerate(submissions):
+        item = submission.ByteSize() + FIELD_OVERHEAD_BYTES
+        if index > start and (index - start >= chunk_size or size + item > chunk_bytes):
+            yield range(start, index)
+            start, size = index, fixed
+        size += item
+    if start < len(submissions):
+        yield range(start, len(submissions))
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +124,7 @@ class GraderClient:
         timeout_s: float = 60.0,
         batch_timeout_s: float = 3600.0,
         chunk_size: int = 500,
+        chunk_bytes: int = MAX_BATCH_BYTES,
         retry: RetryPolicy | None = None,
         credentials: grpc.ChannelCredentials | None = None,
         options: Sequence[tuple[str, int | str]] = (("grpc.max_send_message_length", 256 << 20),),
@@ -110,12 +133,13 @@ class GraderClient:
     ) -> None:
         if timeout_s <= 0 or batch_timeout_s <= 0:
             raise ValueError("deadlines must be positive")
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be at least 1")
+        if chunk_size < 1 or chunk_bytes < 1:
+            raise ValueError("chunk_size and chunk_bytes must be at least 1")
         self.target = target
         self.timeout_s = timeout_s
         self.batch_timeout_s = batch_timeout_s
         self.chunk_size = chunk_size
+        self.chunk_bytes = chunk_bytes
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
@@ -203,16 +227,16 @@ class GraderClient:
     ) -> AsyncIterator[BatchItem]:
         """One item per submission, as results arrive (in any order; ``index`` says which).
 
-        Submissions go in GradeBatch calls of at most ``chunk_size``. When a call fails with a
-        retryable status, or a submission comes back with a retryable per-item error, those not
-        answered yet are sent again after a backoff; ``max_attempts`` calls in a row that answer
-        nothing end it, and every submission still unanswered gets an item with the last error.
+        Submissions go in GradeBatch calls of at most ``chunk_size`` and ``chunk_bytes``. When a
+        call fails with a retryable status, or a submission comes back with a retryable per-item
+        error, those not answered yet are sent again after a backoff; ``max_attempts`` calls in a
+        row that answer nothing end it, and every submission still unanswered gets an item with
+        the last error.
         The server's pass@k summary is not passed on: after a retry it would cover only the
         retried submissions (compute pass@k from the items with ``grader.judge.passk``).
         """
         wanted_ks = list(ks)
-        for start in range(0, len(submissions), self.chunk_size):
-            chunk = range(start, min(start + self.chunk_size, len(submissions)))
+        for chunk in batch_chunks(submissions, wanted_ks, self.chunk_size, self.chunk_bytes):
             async for item in self._grade_chunk(
                 submissions, chunk, wanted_ks, timeout_s or self.batch_timeout_s
             ):

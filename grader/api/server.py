@@ -22,6 +22,7 @@ from grader.api.credentials import server_credentials
 from grader.api.health import HealthReporter
 from grader.api.intake import IntakeInterceptor
 from grader.api.limits import (
+    MAX_BATCH_BYTES,
     ConnectionLimits,
     MessageSizeInterceptor,
     fit_to_fd_limit,
@@ -89,7 +90,7 @@ class ServerSettings:
     `GraderServer.metrics_port`); None: not served (the CLI's `--metrics-port 0`)."""
     connections: ConnectionLimits = field(default_factory=ConnectionLimits)
     """Caps and timeouts on client connections. See grader/api/limits.py."""
-    max_batch_bytes: int = 256 << 20
+    max_batch_bytes: int = MAX_BATCH_BYTES
     """The largest GradeBatch request; a Grade takes at most twice `max_code_bytes` and a little."""
 
 

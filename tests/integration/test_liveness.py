@@ -5,8 +5,9 @@ runs back to back:
 
 * `many_ks`: GradeBatch asking pass@k for every k of 1..10000 (refused), and for 16 large ks over
   10000 samples;
-* `large_batch`: a GradeBatch of ~200 MiB (10000 submissions of 20 KB), near the server's 256 MiB
-  message limit;
+* `large_batch`: a batch of ~200 MiB (10000 submissions of 20 KB): first as one GradeBatch
+  (refused: over the server's default largest message, `MAX_BATCH_BYTES`), then as
+  `grader.client.GraderClient` sends it, in calls each near that limit;
 * `long_line`: a submission printing one 16 MiB line of short numbers (judged against another);
 * `huge_value`: a call-based submission returning a nested list whose JSON is ~3.5 MB.
 """
@@ -24,7 +25,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench.server import grader_server
+from grader.api.limits import MAX_BATCH_BYTES
 from grader.bank.build import build_bank
+from grader.client import batch_chunks
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 from tests.integration.conftest import IMAGE, TEST_RUNTIME, require_docker, write_jsonl
@@ -153,16 +156,29 @@ def many_ks(live: Live) -> Callable[[Load], None]:
 def large_batch(live: Live) -> Callable[[Load], None]:
     code = "print(1)\n#" + "x" * 20_000
     items = [pb.GradeRequest(question_id=f"live/none-{i}", code=code) for i in range(10_000)]
-    raw = pb.GradeBatchRequest(submissions=items).SerializeToString()
-    assert 180 << 20 < len(raw) < 256 << 20
+    whole = pb.GradeBatchRequest(submissions=items).SerializeToString()
+    assert 180 << 20 < len(whole) < 256 << 20
+    chunks = [
+        pb.GradeBatchRequest(submissions=items[chunk.start : chunk.stop]).SerializeToString()
+        for chunk in batch_chunks(items, [], len(items), MAX_BATCH_BYTES)
+    ]
+    assert max(map(len, chunks)) > MAX_BATCH_BYTES * 0.9
     # Sent as bytes, serialized once: the test's own interpreter stays free for its health checks.
-    channel = grpc.insecure_channel(live.address)
+    channel = grpc.insecure_channel(live.address, options=[("grpc.max_send_message_length", 256 << 20)])
     send = channel.unary_stream(
         "/grader.v1.Grader/GradeBatch", response_deserializer=pb.GradeBatchResponse.FromString
     )
 
     def step(load: Load) -> None:
-        assert drain(load.track(send(raw, timeout=120))) == 10_001
+        code = grpc.StatusCode.OK
+        try:
+            drain(load.track(send(whole, timeout=120)))
+        except grpc.RpcError as exc:
+            code = exc.code()  # type: ignore[attr-defined]
+        refused = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.RESOURCE_EXHAUSTED}
+        assert code in refused or load.stopped.is_set()
+        answered = sum(drain(load.track(send(chunk, timeout=120))) - 1 for chunk in chunks)
+        assert answered == len(items)
 
     return step
 

@@ -14,7 +14,7 @@ from typing import Any
 import grpc
 import pytest
 
-from grader.client import BatchItem, GraderClient, RetryPolicy, retry_after_s
+from grader.client import BatchItem, GraderClient, RetryPolicy, batch_chunks, retry_after_s
 from grader.evaluate import Sample, evaluate
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
@@ -344,6 +344,14 @@ class TestGradeBatch:
             f"q{n}" for n in range(7)
         ]
 
+    async def test_chunks_by_bytes(self, flaky: tuple[str, FlakyGrader]) -> None:
+        address, fake = flaky
+        big = [pb.GradeRequest(question_id=f"q{n}", code="ok" + "#" * 3000) for n in range(7)]
+        async with client(address, Sleeps(), chunk_bytes=10_000) as c:
+            items = await collect(c.grade_batch(big, ks=[1, 2]))
+        assert [len(b) for b in fake.batches] == [3, 3, 1]
+        assert sorted(i.index for i in items) == list(range(7))
+
     async def test_retryable_item_errors_are_retried_others_are_answers(
         self, flaky: tuple[str, FlakyGrader]
     ) -> None:
@@ -413,3 +421,16 @@ class TestEvaluateUsesTheClient:
         assert fake.batches[1] == ["q3", "q4"]
         assert sum(len(b) for b in fake.batches) == 7  # 5 + the 2 unanswered, none graded twice
         assert [r.as_json()["release_date"] for r in results] == ["2024-03-05"] * 5
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 100, 3000, 10_000, 1 << 20])
+@pytest.mark.parametrize("ks", [[], [1, 5, 10, 300]])
+def test_batch_chunks_fit_in_bytes_and_count(chunk_bytes: int, ks: list[int]) -> None:
+    rng = random.Random(chunk_bytes)
+    subs = [pb.GradeRequest(question_id=f"q{n}", code="x" * rng.randrange(0, 2000)) for n in range(300)]
+    chunks = list(batch_chunks(subs, ks, 50, chunk_bytes))
+    assert [i for chunk in chunks for i in chunk] == list(range(len(subs)))
+    for chunk in chunks:
+        assert 1 <= len(chunk) <= 50
+        size = pb.GradeBatchRequest(submissions=subs[chunk.start : chunk.stop], ks=ks).ByteSize()
+        assert size <= chunk_bytes or len(chunk) == 1
