@@ -77,23 +77,27 @@ class ProcessPool:
         broken.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, function: Callable[..., _T], *args: object) -> _T:
-        """function(*args) in a worker; function, args and result must pickle."""
-        executor = self.executor()
-        try:
+        """function(*args) in a worker; function, args and result must pickle. Work that was in
+        a pool that broke (another piece of work killed its worker) is tried once more."""
+        for attempt in (1, 2):
+            executor = self.executor()
             try:
-                submitted = executor.submit(function, *args)
-            except RuntimeError:  # replaced meanwhile by another caller: shut down
-                executor = self.executor()
-                submitted = executor.submit(function, *args)
-            return await asyncio.wait_for(asyncio.wrap_future(submitted), self.timeout_s)
-        except BrokenProcessPool as exc:
-            log.error("offload_worker_died")
-            self._replace(executor)
-            raise OffloadError("the worker died") from exc
-        except TimeoutError as exc:
-            log.error("offload_worker_hung", timeout_s=self.timeout_s)
-            self._replace(executor)
-            raise OffloadError(f"no answer in {self.timeout_s:g} s") from exc
+                try:
+                    submitted = executor.submit(function, *args)
+                except RuntimeError:  # replaced meanwhile by another caller: shut down
+                    executor = self.executor()
+                    submitted = executor.submit(function, *args)
+                return await asyncio.wait_for(asyncio.wrap_future(submitted), self.timeout_s)
+            except BrokenProcessPool as exc:
+                log.error("offload_worker_died", attempt=attempt)
+                self._replace(executor)
+                if attempt == 2:
+                    raise OffloadError("the worker died") from exc
+            except TimeoutError as exc:
+                log.error("offload_worker_hung", timeout_s=self.timeout_s)
+                self._replace(executor)
+                raise OffloadError(f"no answer in {self.timeout_s:g} s") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
         with self._lock:
