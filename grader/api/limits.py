@@ -30,7 +30,7 @@ SMALL_MESSAGE_BYTES = 64 << 10
 """Requests that carry no code (questions, health, reflection)."""
 GRADE_OVERHEAD_BYTES = 64 << 10
 """A GradeRequest's fields besides its code."""
-MAX_BATCH_BYTES = 16 << 20
+MAX_BATCH_BYTES = 8 << 20
 """The default largest GradeBatch request. gRPC copies a received message into Python bytes on
 the event loop before any of our code runs, at 0.3-0.8 s per 191 MiB on a loaded host: a larger
 message stalls every other call for that long. `grader.client.GraderClient` sends a batch of any
