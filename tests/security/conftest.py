@@ -25,7 +25,7 @@ from grader.bank.build import build_bank
 from grader.sandbox.docker import DockerSettings
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade, require_docker, start_server, write_jsonl
+from tests.integration.conftest import IMAGE, RunningServer, grade, require_docker, start_server, write_jsonl
 
 RUNTIME = os.environ.get("GRADER_TEST_RUNTIME", "runc")
 
@@ -118,7 +118,7 @@ def target(secure_bank: Path, security_log: io.StringIO) -> Iterator[RunningServ
     require_docker()
     running = start_server(
         secure_bank,
-        docker=DockerSettings(runtime=RUNTIME, wall_extra_s=1.0),
+        docker=DockerSettings(image=IMAGE, runtime=RUNTIME, wall_extra_s=1.0),
         pool=PoolSettings(size=1, max_uses=10_000, memory_limit_mb=256),
         max_concurrent=1,
     )
