@@ -10,7 +10,8 @@ supervisor -> host
     {"type": "hello", "protocol", "python"}     once, at start
     {"type": "loaded"}                          the submission is in place
     {"type": "result", "index", ...}            one test's raw outcome (see TEST_RESULT_FIELDS)
-    {"type": "reset_done"}
+    {"type": "reset_done", "clean", "leftovers", "changed"}   clean: nothing left, no long-lived
+                                                process changed ("changed": which settings)
     {"type": "error", "message"}                the supervisor could not do what was asked
 
 The supervisor never receives expected outputs: it reports what the candidate did, and the judge
