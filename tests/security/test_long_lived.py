@@ -69,6 +69,19 @@ TAMPERINGS = {
     "comm": "write_proc(pid, 'comm', 'tampered')",
     "autogroup_nice": "write_proc(pid, 'autogroup', '19')",
     "sigstop": "os.kill(pid, signal.SIGSTOP)",
+    # Daemons left to spin on the calls that compare the caller's effective uid with the target's:
+    # the supervisor takes the candidate's as its effective uid while it kills them.
+    "kill_window_spinners": "for _ in range(4):\n"
+    "    if os.fork() == 0:\n"
+    "        os.setsid()\n"
+    "        while True:\n"
+    "            for call in (lambda: os.setpriority(os.PRIO_PROCESS, pid, 19),\n"
+    "                         lambda: os.sched_setaffinity(pid, {0}),\n"
+    "                         lambda: os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))):\n"
+    "                try:\n"
+    "                    call()\n"
+    "                except OSError:\n"
+    "                    pass",
 }
 
 PRELUDE = "import hashlib, sys\nLINE = sys.stdin.readline()\n"
@@ -109,7 +122,7 @@ def attempt(action):
 def stat_fields(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return fields[0], fields[16], fields[17], fields[37], fields[38]  # state, prio, nice, rt, policy
+    return fields[0] in "Tt", fields[16], fields[17], fields[37], fields[38]  # stopped prio nice rt policy
 def status_field(pid, key):
     with open(f"/proc/{pid}/status") as f:
         return next((line.split(":", 1)[1].strip() for line in f if line.startswith(key + ":")), "")
@@ -172,10 +185,10 @@ class TestTamperingWithLongLivedProcesses:
 
     def test_state_probe_is_not_blind(self, target: RunningServer, baseline: dict[str, str]) -> None:
         """In the tamperer's own process (its own limits changed) the probe sees the difference."""
-        code = "import resource\nresource.setrlimit(10, (12345, resource.RLIM_INFINITY))\n"  # RLIMIT_LOCKS
+        code = "import resource\nresource.setrlimit(resource.RLIMIT_NOFILE, (200, 256))\n"
         response = grade(target.stub, "sec/probe", code + state_probe(baseline))
         assert response.verdict == pb.WRONG_ANSWER
-        assert "DIRTY selfL selfR" in probe_detail(response)
+        assert "DIRTY" in probe_detail(response) and "selfR" in probe_detail(response)
 
 
 # Every operation on another process of the same uid, in a form that changes nothing where it is
@@ -247,7 +260,7 @@ class TestResetVerifiesLongLivedProcesses:
         "change",
         [
             "os.setpriority(os.PRIO_PROCESS, ROOT, 5)",
-            "resource.prlimit(ROOT, 10, (77, resource.RLIM_INFINITY))",  # RLIMIT_LOCKS
+            "resource.prlimit(ROOT, resource.RLIMIT_NOFILE, (200, 256))",
             "resource.prlimit(SUP, resource.RLIMIT_STACK, (1 << 20, 1 << 20))",
             "os.sched_setaffinity(SUP, {min(os.sched_getaffinity(SUP))})",
             "open(f'/proc/{ROOT}/oom_score_adj', 'w').write('999')",
