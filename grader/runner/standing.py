@@ -21,9 +21,15 @@ IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(platform.machine(), -1)
 IOPRIO_WHO_PROCESS = 1
 RLIMIT_LOCKS = 10  # Linux's, ignored since 2.4.25 but kept and inherited: not in Python's resource
 RLIMITS = sorted(
-    {(name, getattr(resource, name)) for name in dir(resource) if name.startswith("RLIMIT_")}
-    | {("RLIMIT_LOCKS", RLIMIT_LOCKS)}
+    {
+        getattr(resource, name): name
+        for name in sorted(dir(resource), reverse=True)
+        if name.startswith("RLIMIT_")
+    }.items()
+    | {(RLIMIT_LOCKS, "RLIMIT_LOCKS")},
+    key=lambda item: item[1],
 )
+"""(number, name) of every limit, once each (RLIMIT_OFILE is RLIMIT_NOFILE)."""
 PROC_FILES = ("oom_score_adj", "comm", "autogroup", "timerslack_ns")
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -64,7 +70,7 @@ def standing(pid: int) -> Standing:
     """Every setting another process could change; what cannot be read is recorded as its error,
     which must then stay the same error."""
     readers: dict[str, Callable[[], Any]] = {
-        **{name: functools.partial(resource.prlimit, pid, r) for name, r in RLIMITS},
+        **{name: functools.partial(resource.prlimit, pid, r) for r, name in RLIMITS},
         "nice": lambda: os.getpriority(os.PRIO_PROCESS, pid),
         "policy": lambda: (os.sched_getscheduler(pid), os.sched_getparam(pid).sched_priority),
         "affinity": lambda: sorted(os.sched_getaffinity(pid)),
