@@ -109,10 +109,9 @@ class RootZygote:
                     os.dup2(null, target)
                 os.dup2(theirs.fileno(), 3)
                 os.closerange(4, 65536)
+                # The OOM killer takes the zygotes and the candidate, never the supervisor.
                 with open("/proc/self/oom_score_adj", "w") as f:
-                    f.write(
-                        "1000"
-                    )  # the OOM killer takes the zygotes and the candidate, never the supervisor
+                    f.write("1000")
                 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
                 resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
                 os.chdir(protocol.WORK_DIR)
@@ -212,14 +211,8 @@ class Supervisor:
             self.reset()
             left = leftovers(spare=self.spared())
             changed = self.changed()
-            self.send(
-                {
-                    "type": "reset_done",
-                    "clean": not left and not changed,
-                    "leftovers": len(left),
-                    "changed": changed,
-                }
-            )
+            clean = not left and not changed
+            self.send({"type": "reset_done", "clean": clean, "leftovers": len(left), "changed": changed})
         else:
             self.send({"type": "error", "message": f"unknown message type {kind!r}"})
 
