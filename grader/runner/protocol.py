@@ -138,9 +138,12 @@ class BatchResultMessage(TypedDict):
 
 
 class ResetDoneMessage(TypedDict):
+    """clean: no candidate process, file or IPC object left, and no long-lived process changed."""
+
     type: Literal["reset_done"]
     clean: bool
     leftovers: int
+    changed: list[str]  # the long-lived processes' settings found changed (runner/standing.py)
 
 
 class ErrorMessage(TypedDict):
