@@ -1,0 +1,82 @@
+"""Attack round 2: a hostile model against the batch path, the judge and the server.
+
+Each test sends a real submission through gRPC and asserts the SAFE outcome; `attack()` then checks
+that a correct submission right after is ACCEPTED.
+"""
+
+from __future__ import annotations
+
+from grader.v1 import grader_pb2 as pb
+from tests.integration.conftest import RunningServer
+from tests.security.conftest import attack
+
+ACCEPTED, TLE, MLE = pb.ACCEPTED, pb.TIME_LIMIT_EXCEEDED, pb.MEMORY_LIMIT_EXCEEDED
+MARKER = "'MARK' + 'ER-' + hashlib.sha256(s.encode()).hexdigest()[:16]"
+
+
+def solution(body: str, prefix: str = "") -> str:
+    """A Solution whose marker(s) runs `body` (indented by 8) and returns the right answer."""
+    lines = "".join(f"        {line}\n" for line in body.strip("\n").split("\n"))
+    head = f"import hashlib, os, time\n{prefix}class Solution:\n    def marker(self, s):\n"
+    return f"{head}{lines}        return {MARKER}\n"
+
+
+# Spins `seconds` of CPU in a child process the call forks and waits for: the work is the call's
+# (its wait4 counts it), but it is not in the caller's own /proc/PID/stat times.
+SPIN_IN_CHILD = """
+pid = os.fork()
+if pid == 0:
+    start = time.process_time()
+    while time.process_time() - start < {seconds}:
+        pass
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+def verdicts(response: pb.GradeResponse) -> list[int]:
+    return [t.verdict for t in response.tests]
+
+
+class TestBatchLimitsOfWaitedChildren:
+    """A batched input's CPU and memory are the worker's own /proc times and nothing else: the
+    children a call forks and waits for, and the memory the worker touches, are outside the
+    input's limits (a process per test counts both through wait4)."""
+
+    def test_control_one_process_per_test(self, target: RunningServer) -> None:
+        response = attack(target, "sec/call-small", solution(SPIN_IN_CHILD.format(seconds=1.5)))
+        assert response.verdict == TLE, verdicts(response)
+
+    def test_batched_cpu_in_a_waited_child(self, target: RunningServer) -> None:
+        """1.5 s of CPU per input against a 1 s limit, in a child the call waits for."""
+        response = attack(target, "sec/batch-small", solution(SPIN_IN_CHILD.format(seconds=1.5)))
+        assert ACCEPTED not in verdicts(response), verdicts(response)
+        assert response.verdict == TLE, verdicts(response)
+
+    def test_batched_cpu_in_a_waited_child_each_input(self, target: RunningServer) -> None:
+        """The same on the longer batch (six public inputs in one worker, two private in another)."""
+        response = attack(target, "sec/batch", solution(SPIN_IN_CHILD.format(seconds=1.3)))
+        assert ACCEPTED not in verdicts(response), verdicts(response)
+
+
+# Touches `mb` MiB (every page written), then lets it go before answering.
+TOUCH = """
+block = b"x" * ({mb} << 20)
+del block
+"""
+
+
+class TestBatchMemory:
+    """A batched input's memory is never compared with the question's limit: an answered input's
+    peak_memory_kb is 0, so only the pooled container's memory (the pool's limit, 1 GiB by
+    default, plus headroom) stops it."""
+
+    def test_control_one_process_per_test(self, target: RunningServer) -> None:
+        response = attack(target, "sec/call-small", solution(TOUCH.format(mb=150)))
+        assert response.verdict == MLE, verdicts(response)
+
+    def test_batched_memory_over_the_limit(self, target: RunningServer) -> None:
+        """150 MiB in each input of a question limited to 64 MiB."""
+        response = attack(target, "sec/batch-small", solution(TOUCH.format(mb=150)))
+        assert ACCEPTED not in verdicts(response), verdicts(response)
+        assert response.verdict == MLE, verdicts(response)
