@@ -80,3 +80,28 @@ class TestBatchMemory:
         response = attack(target, "sec/batch-small", solution(TOUCH.format(mb=150)))
         assert ACCEPTED not in verdicts(response), verdicts(response)
         assert response.verdict == MLE, verdicts(response)
+
+
+# Writes one line of `depth` open brackets straight to the result channel (fd 3): no nonce needed,
+# the supervisor parses every line it gets there.
+DEEP_LINE = """
+os.write(3, b"[" * {depth} + b"\\n")
+"""
+
+
+class TestDeepResultLine:
+    """The supervisor parses result lines with json.loads and catches ValueError only: nesting past
+    its recursion limit raises RecursionError there, out of the supervisor."""
+
+    def test_call(self, target: RunningServer) -> None:
+        response = attack(target, "sec/call", solution(DEEP_LINE.format(depth=100_000)))
+        assert response.verdict != pb.INTERNAL_ERROR, verdicts(response)
+
+    def test_batch(self, target: RunningServer) -> None:
+        response = attack(target, "sec/batched", solution(DEEP_LINE.format(depth=100_000)))
+        assert response.verdict != pb.INTERNAL_ERROR, verdicts(response)
+
+    def test_stdin(self, target: RunningServer) -> None:
+        code = "import os\n" + DEEP_LINE.format(depth=100_000) + "print('x')\n"
+        response = attack(target, "sec/stdin", code)
+        assert response.verdict != pb.INTERNAL_ERROR, verdicts(response)
