@@ -9,6 +9,7 @@ from __future__ import annotations
 from grader.v1 import grader_pb2 as pb
 from tests.integration.conftest import RunningServer
 from tests.security.conftest import attack
+from tests.security.test_boundary import FORGER
 
 ACCEPTED, TLE, MLE = pb.ACCEPTED, pb.TIME_LIMIT_EXCEEDED, pb.MEMORY_LIMIT_EXCEEDED
 MARKER = "'MARK' + 'ER-' + hashlib.sha256(s.encode()).hexdigest()[:16]"
@@ -105,3 +106,19 @@ class TestDeepResultLine:
         code = "import os\n" + DEEP_LINE.format(depth=100_000) + "print('x')\n"
         response = attack(target, "sec/stdin", code)
         assert response.verdict != pb.INTERNAL_ERROR, verdicts(response)
+
+
+class TestDeepReportWithTheNonce:
+    """A report with the nonce that the supervisor can parse (nesting just under its recursion
+    limit, in a field of its own) is parsed again by the host, whose stack is deeper."""
+
+    def test_call(self, target: RunningServer) -> None:
+        """Every depth from 940 to 995 (the window where the supervisor parses the line and the
+        host does not depends on both stacks' depths)."""
+        failed = []
+        for depth in range(940, 1000, 5):
+            body = f'raw(b\'{{"nonce": "{{nonce}}", "pad": \' + b"[" * {depth} + b"]" * {depth} + b"}}\\n")'
+            response = attack(target, "sec/call", FORGER + solution(body), internal_error_ok=True)
+            if response.verdict == pb.INTERNAL_ERROR:
+                failed.append(depth)
+        assert not failed, f"INTERNAL_ERROR at depths {failed}"
