@@ -122,3 +122,35 @@ class TestDeepReportWithTheNonce:
             if response.verdict == pb.INTERNAL_ERROR:
                 failed.append(depth)
         assert not failed, f"INTERNAL_ERROR at depths {failed}"
+
+
+# Replaces sys.stdout with one whose flush() kills the worker's parent (its submission zygote,
+# same uid): the runner flushes stdout after writing the call's report and before it exits, so the
+# zygote dies before it can report the worker's exit (wait4: status, CPU with waited children,
+# peak memory). The supervisor then knows neither the peak memory nor the children's CPU.
+KILL_ZYGOTE_AT_FLUSH = """
+import signal, sys
+class _Out:
+    def write(self, text):
+        return len(text)
+    def flush(self):
+        os.kill(os.getppid(), signal.SIGKILL)
+        time.sleep(0.2)
+"""
+
+
+class TestZygoteKilledAfterTheAnswer:
+    """A call that kills its zygote once its answer is written: the test's exit is unknown, and its
+    peak memory and the CPU of its waited children go unmeasured."""
+
+    def test_memory_over_the_limit(self, target: RunningServer) -> None:
+        """150 MiB against a 64 MiB limit, one process per test."""
+        body = TOUCH.format(mb=150) + "sys.stdout = _Out()\n"
+        response = attack(target, "sec/call-small", solution(body, prefix=KILL_ZYGOTE_AT_FLUSH))
+        assert ACCEPTED not in verdicts(response), verdicts(response)
+
+    def test_cpu_in_a_waited_child(self, target: RunningServer) -> None:
+        """1.5 s of CPU against a 1 s limit, in a child the call waits for."""
+        body = SPIN_IN_CHILD.format(seconds=1.5) + "sys.stdout = _Out()\n"
+        response = attack(target, "sec/call-small", solution(body, prefix=KILL_ZYGOTE_AT_FLUSH))
+        assert ACCEPTED not in verdicts(response), verdicts(response)
