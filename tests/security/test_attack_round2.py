@@ -154,3 +154,49 @@ class TestZygoteKilledAfterTheAnswer:
         body = SPIN_IN_CHILD.format(seconds=1.5) + "sys.stdout = _Out()\n"
         response = attack(target, "sec/call-small", solution(body, prefix=KILL_ZYGOTE_AT_FLUSH))
         assert ACCEPTED not in verdicts(response), verdicts(response)
+
+
+# Finds the root zygote (the parent of the worker's submission zygote): a process of the
+# candidate's uid that lives as long as the container. /proc/PID/status stays readable for it.
+ROOT_ZYGOTE = """
+def root_zygote():
+    with open(f"/proc/{os.getppid()}/status") as f:
+        return int(next(line.split()[1] for line in f if line.startswith("PPid:")))
+"""
+
+# A later, unrelated and correct submission: 100 MiB (of 256) and its own nice value (0 unless
+# something changed what it inherits) decide nothing but must not fail it.
+VICTIM_BODY = """
+block = b"x" * (100 << 20)
+del block
+if os.getpriority(os.PRIO_PROCESS, 0) != 0:
+    return "niced to %d" % os.getpriority(os.PRIO_PROCESS, 0)
+"""
+
+
+class TestRootZygoteIsTheCandidates:
+    """The root zygote is a long-lived process of the candidate's uid: prlimit and setpriority
+    need only the same uid (no ptrace access, so not being dumpable does not protect it), and
+    every later submission's zygote and workers are forked from it."""
+
+    def test_prlimit_root_zygote(self, target: RunningServer) -> None:
+        """A soft RLIMIT_AS of 80 MiB on the root zygote (the hard limit stays)."""
+        body = (
+            "import resource\n"
+            "hard = resource.prlimit(root_zygote(), resource.RLIMIT_AS)[1]\n"
+            "resource.prlimit(root_zygote(), resource.RLIMIT_AS, (80 << 20, hard))\n"
+        )
+        self.poison_then_check(target, body)
+
+    def test_renice_root_zygote(self, target: RunningServer) -> None:
+        self.poison_then_check(target, "os.setpriority(os.PRIO_PROCESS, root_zygote(), 19)\n")
+
+    def poison_then_check(self, target: RunningServer, body: str) -> None:
+        try:
+            attack(target, "sec/call", solution(body, prefix=ROOT_ZYGOTE))
+            victim = attack(target, "sec/call", solution(VICTIM_BODY))
+            assert victim.verdict == ACCEPTED, verdicts(victim)
+        finally:
+            # Whatever the outcome, the suite's later tests get a root zygote afresh: the
+            # supervisor replaces one that is gone.
+            attack(target, "sec/call", solution("os.kill(root_zygote(), 9)\n", prefix=ROOT_ZYGOTE))
