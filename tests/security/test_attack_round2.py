@@ -6,6 +6,8 @@ that a correct submission right after is ACCEPTED.
 
 from __future__ import annotations
 
+import time
+
 from grader.v1 import grader_pb2 as pb
 from tests.integration.conftest import RunningServer
 from tests.security.conftest import attack
@@ -200,3 +202,67 @@ class TestRootZygoteIsTheCandidates:
             # Whatever the outcome, the suite's later tests get a root zygote afresh: the
             # supervisor replaces one that is gone.
             attack(target, "sec/call", solution("os.kill(root_zygote(), 9)\n", prefix=ROOT_ZYGOTE))
+
+
+class TestCompileTime:
+    """The submission zygote compiles the code with no CPU limit, waiting up to 30 s + the time
+    limit for it; CPython 3.11 compiles an f-string in time quadratic in its placeholders (90000
+    `{a}` took 13 s here, 200000 about a minute), within the 1 MiB code limit."""
+
+    def test_fstring_of_many_placeholders(self, target: RunningServer) -> None:
+        code = 'x = f"' + "{a}" * 200_000 + '"\n'
+        started = time.monotonic()
+        response = attack(target, "sec/call", code, internal_error_ok=True)
+        elapsed = time.monotonic() - started
+        assert response.verdict != pb.INTERNAL_ERROR, verdicts(response)
+        assert elapsed < 40.0, f"{elapsed:.0f} s for one submission"
+
+
+class TestAnswerOverTheOutputLimit:
+    """A call's reports may take twice the output limit (its answer comes in two encodings), and
+    nothing on the host compares either encoding with the limit: one forged report whose `value`
+    alone is 1.5 times the limit (the right answer, padded with JSON whitespace) is judged."""
+
+    def test_padded_value(self, target: RunningServer) -> None:
+        body = "answer = json.dumps(" + MARKER + ") + ' ' * (1536 << 10)\nforge(value=answer)\nos._exit(0)\n"
+        response = attack(target, "sec/call", FORGER + solution(body))
+        assert response.verdict == pb.OUTPUT_LIMIT_EXCEEDED, verdicts(response)
+
+
+# A solution that needs 2.5 s of CPU for one input ("epsilon", the last public one of sec/batch)
+# and nothing for the others, against a 1 s limit. The honest version spends it in that input's
+# call; the shifted one spends it in slices of 0.6 s during the earlier inputs' calls (a batch's
+# worker holds every input from the start: the runner's `inputs`, in the frame that calls it).
+HEAVY = """
+import sys
+LEFT = [2.5]
+def spin(budget):
+    start = time.process_time()
+    while LEFT[0] > 0 and time.process_time() - start < budget:
+        for _ in range(10000):
+            pass
+    LEFT[0] -= time.process_time() - start
+"""
+HONEST_BODY = """
+if s == "epsilon":
+    spin(10.0)
+"""
+SHIFTED_BODY = """
+ahead = [text for _, text in sys._getframe(1).f_locals.get("inputs", [])]
+if s == "epsilon" or any('"epsilon"' in text for text in ahead):
+    spin(0.6)
+"""
+
+
+class TestBatchTimeShifted:
+    """A batch's worker answers its inputs one after another in one process and sees every input
+    from the start: the time of one heavy input can be spent, in slices under the limit, during
+    the inputs before it."""
+
+    def test_control_honest(self, target: RunningServer) -> None:
+        response = attack(target, "sec/batch", solution(HONEST_BODY, prefix=HEAVY))
+        assert response.tests[5].verdict == TLE, verdicts(response)
+
+    def test_shifted(self, target: RunningServer) -> None:
+        response = attack(target, "sec/batch", solution(SHIFTED_BODY, prefix=HEAVY))
+        assert response.tests[5].verdict == TLE, verdicts(response)
