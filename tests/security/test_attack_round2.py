@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer
-from tests.security.conftest import attack
+from tests.integration.conftest import RunningServer, grade
+from tests.security.conftest import SECRET_INPUTS, attack
 from tests.security.test_boundary import FORGER
 
 ACCEPTED, TLE, MLE = pb.ACCEPTED, pb.TIME_LIMIT_EXCEEDED, pb.MEMORY_LIMIT_EXCEEDED
@@ -266,3 +266,34 @@ class TestBatchTimeShifted:
     def test_shifted(self, target: RunningServer) -> None:
         response = attack(target, "sec/batch", solution(SHIFTED_BODY, prefix=HEAVY))
         assert response.tests[5].verdict == TLE, verdicts(response)
+
+
+# Hides the call's input (a private one on the question's last test) in the root zygote's soft
+# RLIMIT_FSIZE and RLIMIT_LOCKS, 7 bytes each above bit 60 (so large that nothing is limited):
+# soft limits may be set to anything up to the hard one, which is unlimited for both.
+HIDE_INPUT = """
+import resource
+data = s.encode()[:14].ljust(14, b"\\0")
+for limit, part in ((resource.RLIMIT_FSIZE, data[:7]), (10, data[7:])):
+    hard = resource.prlimit(root_zygote(), limit)[1]
+    resource.prlimit(root_zygote(), limit, ((1 << 60) | int.from_bytes(part, "big"), hard))
+"""
+# A later submission reads what it inherited and prints it as its answer to a public test.
+READ_HIDDEN = """
+import resource
+parts = [resource.getrlimit(limit)[0] & ((1 << 56) - 1) for limit in (resource.RLIMIT_FSIZE, 10)]
+print(b"".join(p.to_bytes(7, "big") for p in parts).rstrip(b"\\0").decode("latin-1"))
+"""
+
+
+class TestPrivateInputThroughTheRootZygote:
+    """The root zygote's resource limits outlive a submission and are inherited by the next one's
+    workers: a private input written into them comes back in a later public test's detail."""
+
+    def test_private_input_in_a_later_detail(self, target: RunningServer) -> None:
+        try:
+            attack(target, "sec/call", solution(HIDE_INPUT, prefix=ROOT_ZYGOTE))
+            later = grade(target.stub, "sec/stdin", READ_HIDDEN)
+            assert not any(t.strip() in later.tests[0].detail for t in SECRET_INPUTS), later.tests[0].detail
+        finally:
+            attack(target, "sec/call", solution("os.kill(root_zygote(), 9)\n", prefix=ROOT_ZYGOTE))
