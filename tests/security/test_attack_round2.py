@@ -269,19 +269,20 @@ class TestBatchTimeShifted:
 
 
 # Hides the call's input (a private one on the question's last test) in the root zygote's soft
-# RLIMIT_FSIZE and RLIMIT_LOCKS, 7 bytes each above bit 60 (so large that nothing is limited):
+# RLIMIT_FSIZE and RLIMIT_DATA, 7 bytes each above bit 60 (so large that nothing is limited):
 # soft limits may be set to anything up to the hard one, which is unlimited for both.
 HIDE_INPUT = """
 import resource
 data = s.encode()[:14].ljust(14, b"\\0")
-for limit, part in ((resource.RLIMIT_FSIZE, data[:7]), (10, data[7:])):
+for limit, part in ((resource.RLIMIT_FSIZE, data[:7]), (resource.RLIMIT_DATA, data[7:])):
     hard = resource.prlimit(root_zygote(), limit)[1]
     resource.prlimit(root_zygote(), limit, ((1 << 60) | int.from_bytes(part, "big"), hard))
 """
 # A later submission reads what it inherited and prints it as its answer to a public test.
 READ_HIDDEN = """
 import resource
-parts = [resource.getrlimit(limit)[0] & ((1 << 56) - 1) for limit in (resource.RLIMIT_FSIZE, 10)]
+limits = (resource.RLIMIT_FSIZE, resource.RLIMIT_DATA)
+parts = [resource.getrlimit(limit)[0] & ((1 << 56) - 1) for limit in limits]
 print(b"".join(p.to_bytes(7, "big") for p in parts).rstrip(b"\\0").decode("latin-1"))
 """
 
