@@ -298,3 +298,17 @@ class TestPrivateInputThroughTheRootZygote:
             assert not any(t.strip() in later.tests[0].detail for t in SECRET_INPUTS), later.tests[0].detail
         finally:
             attack(target, "sec/call", solution("os.kill(root_zygote(), 9)\n", prefix=ROOT_ZYGOTE))
+
+
+class TestZygoteCannotFork:
+    """A worker lowers its own submission zygote's soft RLIMIT_NPROC to 0 (same uid): the zygote's
+    next fork fails, which the supervisor takes for its own failure."""
+
+    def test_nproc_zero_on_the_zygote(self, target: RunningServer) -> None:
+        body = (
+            "import resource\n"
+            "hard = resource.prlimit(os.getppid(), resource.RLIMIT_NPROC)[1]\n"
+            "resource.prlimit(os.getppid(), resource.RLIMIT_NPROC, (0, hard))\n"
+        )
+        response = attack(target, "sec/call", solution(body))
+        assert response.verdict != pb.INTERNAL_ERROR, verdicts(response)
