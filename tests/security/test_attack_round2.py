@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from grader.v1 import grader_pb2 as pb
 from tests.integration.conftest import RunningServer, grade
 from tests.security.conftest import SECRET_INPUTS, attack
@@ -264,6 +266,12 @@ class TestBatchTimeShifted:
         response = attack(target, "sec/batch", solution(HONEST_BODY, prefix=HEAVY))
         assert response.tests[5].verdict == TLE, verdicts(response)
 
+    @pytest.mark.xfail(
+        strict=True,
+        reason="a known limit (docs/security.md, 'What a batch still allows'): a batch's worker holds its "
+        "inputs from the start, as EvalPlus's does; handing them over one at a time was measured and not "
+        "chosen. Strict: this fails the suite the day the hole closes, so the docs are updated with it.",
+    )
     def test_shifted(self, target: RunningServer) -> None:
         response = attack(target, "sec/batch", solution(SHIFTED_BODY, prefix=HEAVY))
         assert response.tests[5].verdict == TLE, verdicts(response)
