@@ -33,11 +33,21 @@ def _clip(text: str) -> str:
     return shown.encode("utf-8", "replace").decode("utf-8")
 
 
+def _over(text: str | None, info: QuestionInfo) -> bool:
+    """Whether one encoding of a returned value is over the output limit. The supervisor caps a
+    call's report at twice the limit (the value comes plain and tagged); each is held to it here."""
+    if text is None:
+        return False
+    limit = info.limits.output_mb * 1024 * 1024
+    # Characters never outnumber UTF-8 bytes, which are at most 4 a character: encode only between.
+    return len(text) > limit or (4 * len(text) > limit and len(text.encode("utf-8", "surrogatepass")) > limit)
+
+
 def _failure(run: TestRun, info: QuestionInfo) -> Judgement | None:
     """Verdicts that do not depend on the answer: limits, crashes, a report the runner did not
     write. The limits are measured outside the candidate's process; an exception is its word."""
     answer = run.answer
-    if run.output_exceeded:
+    if run.output_exceeded or _over(answer.value, info) or _over(answer.typed, info):
         return Judgement(Verdict.OUTPUT_LIMIT_EXCEEDED, f"output over {info.limits.output_mb} MiB")
     over_memory = run.peak_memory_kb > info.limits.memory_mb * 1024
     if run.oom_killed or answer.exception == "MemoryError" or over_memory:

@@ -1,14 +1,17 @@
 """The candidate's side: fork servers (zygotes) that run each test in a fresh forked process.
 
-    python3 -B -s child.py        (as the candidate's uid; fd 3: the root control socket)
+    python3 -B -s child.py UID GID NPROC   (as root; fd 3: the root control socket)
 
 The root zygote imports what every test needs, once per container. For each submission it forks
-a submission zygote, which compiles the code once (a SyntaxError is reported once, before any
-test) and forks one worker per test: a fork costs about a millisecond where a new interpreter
-costs tens. No zygote ever runs candidate code, and the root never even compiles it, so every
-submission and every worker starts from the same clean state. Zygotes are not dumpable, so a
-worker (same uid) can neither trace them nor read their memory or descriptors, and each worker
-closes its control socket before the candidate's code runs.
+a submission zygote, which takes the candidate's uid and gid (UID, GID) for good, compiles the
+code once (a SyntaxError is reported once, before any test) and forks one worker per test: a
+fork costs about a millisecond where a new interpreter costs tens. The root zygote outlives every
+submission, so it keeps root's uid (with the container's only capabilities, SETUID and SETGID):
+no candidate process can change its limits, priority, affinity or OOM score, nor signal it
+(docs/security.md). No zygote ever runs candidate code, and the root never even compiles it, so
+every submission and every worker starts from the same clean state. Zygotes are not dumpable, so
+a worker (same uid) can neither trace its submission zygote nor read its memory or descriptors,
+and each worker closes its control socket before the candidate's code runs.
 
 Control messages (JSON, one per SOCK_SEQPACKET datagram):
     root -> supervisor     {"ready": true}
@@ -78,6 +81,7 @@ def main() -> None:
 
     It never compiles or runs candidate code, so what it hands each submission is clean.
     """
+    uid, gid, nproc = (int(arg) for arg in sys.argv[1:4])
     root = socket.socket(fileno=3)
     exec(LCB_PRELUDE, {})  # imports the prelude's modules once; forks inherit them loaded
     set_dumpable(0)
@@ -96,12 +100,26 @@ def main() -> None:
             try:
                 root.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                become_candidate(uid, gid, nproc)
                 serve_submission(socket.socket(fileno=fds[0]), request["kind"], request["entry_point"],
                                  request["prelude"])  # fmt: skip
             finally:
                 os._exit(0)
         os.close(fds[0])
         send(root, pid=pid)
+
+
+def become_candidate(uid: int, gid: int, nproc: int) -> None:
+    """A submission zygote leaves root's uid for the candidate's, for good: every id, and with
+    them every capability. `nproc`: the candidate uid's RLIMIT_NPROC (gVisor only, see
+    runner/gvisor.py), set here so that root's own processes are never counted against it."""
+    if nproc:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if 0 in (*os.getresuid(), *os.getresgid()):
+        raise PermissionError("still root")
 
 
 def serve_submission(control: socket.socket, kind: str, entry_point: str, prelude: str) -> None:

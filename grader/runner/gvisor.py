@@ -2,8 +2,9 @@
 reasons are in grader/sandbox/runtimes.py. Both settings come from the container's environment,
 and neither is set under runc, where this module does nothing.
 
-* `limit_processes()`: the candidate uid's RLIMIT_NPROC, which gVisor counts inside the sandbox,
-  in place of the host's pids cgroup.
+* `NPROC_LIMIT`: the candidate uid's RLIMIT_NPROC, which gVisor counts inside the sandbox, in
+  place of the host's pids cgroup; each submission zygote sets it as it takes the candidate's uid
+  (child.py `become_candidate`), so the root processes are never counted against it.
 * `out_of_memory()`: the sandbox's memory in use is over the candidate's budget; the supervisor
   then kills the candidate, as the memory cgroup's OOM killer does under runc (under gVisor the
   host would kill the whole sandbox instead, later).
@@ -12,7 +13,6 @@ and neither is set under runc, where this module does nothing.
 from __future__ import annotations
 
 import os
-import resource
 
 from grader.runner import protocol
 
@@ -28,12 +28,6 @@ def _setting(name: str) -> int:
 
 NPROC_LIMIT = _setting(protocol.NPROC_LIMIT_ENV)
 MEMORY_BUDGET_KB = _setting(protocol.MEMORY_BUDGET_ENV)
-
-
-def limit_processes() -> None:
-    """Run in the root zygote before it becomes the candidate's uid; its forks inherit it."""
-    if NPROC_LIMIT:
-        resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
 
 
 def memory_in_use_kb() -> int:

@@ -138,9 +138,12 @@ class BatchResultMessage(TypedDict):
 
 
 class ResetDoneMessage(TypedDict):
+    """clean: no candidate process, file or IPC object left, and no long-lived process changed."""
+
     type: Literal["reset_done"]
     clean: bool
     leftovers: int
+    changed: list[str]  # the long-lived processes' settings found changed (runner/standing.py)
 
 
 class ErrorMessage(TypedDict):
@@ -246,7 +249,10 @@ def encode(message: Any) -> bytes:
 
 def decode(line: bytes) -> dict[str, Any]:
     """Parses one line; raises ValueError for anything that is not a JSON object."""
-    message = json.loads(line)
+    try:
+        message = json.loads(line)
+    except RecursionError as exc:  # a worker's line nested past the recursion limit
+        raise ValueError("message nested too deeply") from exc
     if not isinstance(message, dict):
         raise ValueError("message is not a JSON object")
     return message

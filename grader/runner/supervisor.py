@@ -1,11 +1,13 @@
 """The long-lived supervisor inside a sandbox container (standard library only).
 
-Runs as root with every capability dropped except SETUID/SETGID, behind no-new-privileges. For
-each submission it starts a zygote of the candidate's uid (child.py), which forks one worker per
-test. The candidate's uid owns no other process here, so it can neither signal nor trace the
-supervisor. Jobs arrive on stdin, results leave on stdout (see protocol.py); no candidate process
-inherits either. Between submissions every candidate process is killed and every writable place
-wiped, so a container can serve many submissions with nothing carried from one to the next.
+Runs as root with every capability dropped except SETUID/SETGID, behind no-new-privileges. It
+starts the root zygote (child.py, root too), which forks for each submission a zygote that takes
+the candidate's uid and forks one worker per test. Nothing that outlives a submission runs as the
+candidate's uid, so no candidate process can signal, trace, renice or re-limit it
+(docs/security.md). Jobs arrive on stdin, results leave on stdout (see protocol.py); no candidate
+process inherits either. Between submissions every candidate process is killed and every
+writable place wiped, and the long-lived processes are checked against their standing at start
+(standing.py), so a container can serve many submissions with nothing carried from one to the next.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import sys
 import time
 from typing import Any, BinaryIO
 
-from grader.runner import gvisor, protocol
+from grader.runner import gvisor, protocol, standing
 from grader.runner.candidates import clean_up, cpu_seconds, kill_candidate_processes, leftovers, oom_kills
 
 STDERR_KEEP = 4096
@@ -97,7 +99,9 @@ class Channel:
 
 
 class RootZygote:
-    """The container's long-lived fork server of the candidate's uid (child.py's main)."""
+    """The container's long-lived fork server (child.py's main). It stays root: it outlives every
+    submission, and a process of the candidate's uid could change it (prlimit, setpriority,
+    signals, ...) for every later one. Each submission zygote it forks takes the candidate's uid."""
 
     def __init__(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -111,16 +115,14 @@ class RootZygote:
                     os.dup2(null, target)
                 os.dup2(theirs.fileno(), 3)
                 os.closerange(4, 65536)
+                # The OOM killer takes the zygotes and the candidate, never the supervisor.
                 with open("/proc/self/oom_score_adj", "w") as f:
-                    f.write("1000")  # the OOM killer takes the candidate, never the supervisor
+                    f.write("1000")
                 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
                 resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-                gvisor.limit_processes()
-                os.setgroups([])
-                os.setgid(protocol.CANDIDATE_GID)
-                os.setuid(protocol.CANDIDATE_UID)
                 os.chdir(protocol.WORK_DIR)
-                os.execve(sys.executable, [sys.executable, "-B", "-s", CHILD], CHILD_ENV)
+                ids = (protocol.CANDIDATE_UID, protocol.CANDIDATE_GID, gvisor.NPROC_LIMIT)
+                os.execve(sys.executable, [sys.executable, "-B", "-s", CHILD, *map(str, ids)], CHILD_ENV)
             finally:
                 os._exit(127)
         theirs.close()
@@ -175,6 +177,11 @@ class Supervisor:
         self.zygote: Zygote | None = None
         self.root: RootZygote | None = None
         self.oom_at_load = 0
+        self.recorded: dict[str, standing.Standing] = {
+            "init": standing.standing(1),
+            "supervisor": standing.standing(os.getpid()),
+        }
+        """The long-lived processes' standing at start, by role (the root zygote's: its first)."""
 
     def root_zygote(self) -> RootZygote:
         if self.root is not None and not self.root.healthy():
@@ -184,6 +191,7 @@ class Supervisor:
             reap()
         if self.root is None:
             self.root = RootZygote()
+            self.recorded.setdefault("root zygote", standing.standing(self.root.pid))
         return self.root
 
     def spared(self) -> set[int]:
@@ -209,7 +217,9 @@ class Supervisor:
         elif kind == "reset":
             self.reset()
             left = leftovers(spare=self.spared())
-            self.send({"type": "reset_done", "clean": not left, "leftovers": len(left)})
+            changed = self.changed()
+            clean = not left and not changed
+            self.send({"type": "reset_done", "clean": clean, "leftovers": len(left), "changed": changed})
         else:
             self.send({"type": "error", "message": f"unknown message type {kind!r}"})
 
@@ -218,6 +228,19 @@ class Supervisor:
         clean_up(spare={self.root.pid} if self.root else set())
         reap()
         self.submission = None
+
+    def changed(self) -> list[str]:
+        """What differs in the long-lived processes from their standing at start, as "role
+        setting"; a root zygote that is gone is not compared (the next submission starts another)."""
+        pids = {"init": 1, "supervisor": os.getpid()}
+        if self.root is not None and self.root.healthy():
+            pids["root zygote"] = self.root.pid
+        return [
+            f"{role} {key}"
+            for role, pid in pids.items()
+            if role in self.recorded
+            for key in standing.changes(self.recorded[role], pid)
+        ]
 
     def stop_zygote(self) -> None:
         if self.zygote is not None:

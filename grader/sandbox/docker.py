@@ -209,8 +209,13 @@ class ContainerSession:
             raise SandboxFailureError(f"sandbox {self.name}: result not decoded: {exc}") from exc
 
     async def reset(self) -> bool:
-        """Kills every candidate process and wipes every writable place; True when clean."""
+        """Kills every candidate process and wipes every writable place; True when clean. A
+        long-lived process found changed (the supervisor's check) also sets the anomaly."""
         reply = await self.request({"type": "reset"}, timeout=30.0)
+        changed = reply.get("changed")
+        if changed:
+            self.anomaly = "long-lived process changed"
+            log.warning("sandbox_tampered", container=self.name, changed=[str(c)[:80] for c in changed[:20]])
         return reply.get("type") == "reset_done" and bool(reply.get("clean"))
 
     async def load(self, program: Program, wall_s: float) -> None:

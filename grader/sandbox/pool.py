@@ -3,7 +3,8 @@
 A submission leases an idle container, runs all its tests in it, and gives it back after the
 supervisor has killed every candidate process and wiped every writable place (and said so).
 A container is retired after `max_uses` submissions, and at once after any anomaly: an OOM kill,
-a kill at a limit, a failed or unclean reset, a supervisor that died, a cancelled submission.
+a kill at a limit, a failed or unclean reset, a long-lived process of the container found changed
+by the reset, a supervisor that died, a cancelled submission.
 Retired containers are replaced in the background. Containers start with the pool's memory
 limit; a question asking for more gets a container of its own.
 """
@@ -31,9 +32,21 @@ from grader.sandbox.interface import (
 
 log = structlog.get_logger(__name__)
 
-RECYCLE_REASONS = ("max_uses", "oom_kill", "limit_kill", "reset_failed", "failed_or_cancelled", "died_idle")
+RECYCLE_REASONS = (
+    "max_uses",
+    "oom_kill",
+    "limit_kill",
+    "reset_failed",
+    "failed_or_cancelled",
+    "died_idle",
+    "tampered",
+)
 """Why a pooled container is retired: a fixed set, so that it can label a metric."""
-_REASON_OF_ANOMALY = {"oom kill": "oom_kill", "killed at a limit": "limit_kill"}
+_REASON_OF_ANOMALY = {
+    "oom kill": "oom_kill",
+    "killed at a limit": "limit_kill",
+    "long-lived process changed": "tampered",  # found by the reset (standing.py)
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +190,8 @@ class WarmPool:
                 retire = "reset_failed"
                 if await container.reset():
                     retire = ""
+                elif container.anomaly:
+                    retire = _REASON_OF_ANOMALY.get(container.anomaly, retire)
         finally:
             self._leased.discard(container)
             if not retire:

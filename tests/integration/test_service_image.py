@@ -15,7 +15,7 @@ import grpc
 from grader.demo import demo_path
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.integration.conftest import require_docker
+from tests.integration.conftest import IMAGE, require_docker
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,7 @@ class TestServiceImage:
             ["docker", "run", "-d", "--rm", "--name", name, "--network", "host",
              "-v", "/var/run/docker.sock:/var/run/docker.sock", "--group-add", str(socket_gid),
              "-v", f"{bank_dir}:/bank:ro", "-e", f"GRADER_PORT={port}", "-e", "GRADER_HOST=127.0.0.1",
-             "-e", "GRADER_METRICS_PORT=0", "grader-service:latest"],
+             "-e", "GRADER_METRICS_PORT=0", "-e", f"GRADER_SANDBOX_IMAGE={IMAGE}", "grader-service:latest"],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert run.returncode == 0, run.stderr

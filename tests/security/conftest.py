@@ -94,6 +94,27 @@ QUESTIONS: list[dict[str, object]] = [
                   *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
                     for t in SECRET_INPUTS)],
     },
+    # A batched question whose memory limit is below the pooled container's (the pool's default
+    # is 1 GiB; a question's limit is often less): what the question's limit means in a batch.
+    {
+        "format": "grader.v1", "id": "sec/batch-small", "title": "Markers of strings, 64 MiB",
+        "kind": "call", "entry_point": "marker", "checker": "evalplus",
+        "limits": {"time_s": 1, "memory_mb": 64, "output_mb": 1},
+        "tests": [{"input": f'"{PUBLIC_INPUT.strip()}"', "output": f'"{answer(PUBLIC_INPUT)}"',
+                   "public": True},
+                  *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
+                    for t in SECRET_INPUTS)],
+    },
+    # The same, one process per test (json checker): the control for sec/batch-small.
+    {
+        "format": "grader.v1", "id": "sec/call-small", "title": "Marker of a string, 64 MiB",
+        "kind": "call", "entry_point": "marker",
+        "limits": {"time_s": 1, "memory_mb": 64, "output_mb": 1},
+        "tests": [{"input": f'"{PUBLIC_INPUT.strip()}"', "output": f'"{answer(PUBLIC_INPUT)}"',
+                   "public": True},
+                  *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
+                    for t in SECRET_INPUTS)],
+    },
     # The default output limit (16 MiB), for answers of the largest size a result may carry.
     {
         "format": "grader.v1", "id": "sec/big", "title": "Marker of a string, big limit", "kind": "call",

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox.docker import DockerSettings
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade, require_docker, start_server
+from tests.integration.conftest import RunningServer, docker_settings, grade, require_docker, start_server
 from tests.security.conftest import (
     CORRECT_CALL,
     CORRECT_STDIN,
@@ -201,7 +200,7 @@ class TestPrivateTestFigures:
         require_docker()
         server = start_server(
             secure_bank,
-            docker=DockerSettings(runtime=RUNTIME, wall_extra_s=1.0),
+            docker=docker_settings(runtime=RUNTIME, wall_extra_s=1.0),
             pool=PoolSettings(size=1, max_uses=10_000, memory_limit_mb=256),
             max_concurrent=1,
             private_test_metrics=True,

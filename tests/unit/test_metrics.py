@@ -211,30 +211,35 @@ class TestServedMetrics:
 
 
 class FakeContainer:
-    def __init__(self, number: int, reset_ok: bool) -> None:
+    def __init__(self, number: int, reset_ok: bool, tampered: bool = False) -> None:
         self.name = f"fake-{number}"
         self.uses = 0
         self.anomaly = ""
         self.alive = True
         self.reset_ok = reset_ok
+        self.tampered = tampered
 
     async def load(self, _program: Program, _wall_s: float) -> None:
         return None
 
     async def reset(self) -> bool:
+        if self.tampered:  # as ContainerSession.reset when the supervisor reports a change
+            self.anomaly = "long-lived process changed"
+            return False
         return self.reset_ok
 
 
 class FakeDocker:
     """Just enough of DockerSandbox for the pool: containers that cost nothing."""
 
-    def __init__(self, reset_ok: bool = True) -> None:
+    def __init__(self, reset_ok: bool = True, tampered: bool = False) -> None:
         self.started = 0
         self.reset_ok = reset_ok
+        self.tampered = tampered
 
     async def start_container(self, _memory_limit_mb: int) -> FakeContainer:
         self.started += 1
-        return FakeContainer(self.started, self.reset_ok)
+        return FakeContainer(self.started, self.reset_ok, self.tampered)
 
     async def stop_container(self, _container: FakeContainer) -> None:
         return None
@@ -284,6 +289,14 @@ class TestRecycleReasons:
         await use_pool(pool, anomaly, fail)
         await pool.close()
         assert recycles(metrics) == {r: (1.0 if r == reason else 0.0) for r in RECYCLE_REASONS}
+
+    async def test_changed_long_lived_process(self) -> None:
+        metrics = Metrics()
+        pool = WarmPool(FakeDocker(tampered=True), PoolSettings(size=1), events=metrics)  # type: ignore[arg-type]
+        await pool.start()
+        await use_pool(pool)
+        await pool.close()
+        assert recycles(metrics) == {r: (1.0 if r == "tampered" else 0.0) for r in RECYCLE_REASONS}
 
     async def test_clean_use_is_not_a_recycle_until_max_uses(self) -> None:
         metrics = Metrics()

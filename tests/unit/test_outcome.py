@@ -162,6 +162,22 @@ class TestCall:
         judgement = judge_test(CALL, CALL_TEST, run(report={"value": "[1, 2]"}))
         assert judgement.verdict is Verdict.ACCEPTED
 
+    @pytest.mark.parametrize("field", ["value", "typed"])
+    def test_a_value_over_the_output_limit_is_output_limit_exceeded(self, field: str) -> None:
+        """The report may hold twice the limit (two encodings); each encoding is held to it, so a
+        right answer padded past the limit is not judged."""
+        small = QuestionInfo(id="q", title="Q", kind=QuestionKind.CALL, entry_point="f",
+                             limits=Limits(output_mb=1), checker=CheckerSpec(CheckerName.JSON))  # fmt: skip
+        padded = "[1, 2]" + " " * (1 << 20)
+        judgement = judge_test(small, CALL_TEST, run(report={field: padded}))
+        assert judgement.verdict is Verdict.OUTPUT_LIMIT_EXCEEDED
+        within = judge_test(small, CALL_TEST, run(report={field: padded[: 1 << 20]})).verdict
+        assert within is not Verdict.OUTPUT_LIMIT_EXCEEDED
+        # 600 Ki characters are 1.2 MiB of UTF-8: the limit is in bytes.
+        over_in_bytes = '["' + "\u00e9" * (600 << 10) + '"]'
+        verdict = judge_test(small, CALL_TEST, run(report={field: over_in_bytes})).verdict
+        assert verdict is Verdict.OUTPUT_LIMIT_EXCEEDED
+
     def test_different_value_is_wrong_answer_with_expected_and_got(self) -> None:
         judgement = judge_test(CALL, CALL_TEST, run(report={"value": "[2, 1]"}))
         assert judgement.verdict is Verdict.WRONG_ANSWER

@@ -73,11 +73,27 @@ class TestSeccompProfile:
         refused = {
             name
             for rule in profile["syscalls"]
-            if rule["action"] == "SCMP_ACT_ERRNO"
+            if rule["action"] == "SCMP_ACT_ERRNO" and not rule.get("args")
             for name in rule["names"]
         }
         assert refused == MQ_SYSCALLS
         assert all(rule["action"] == "SCMP_ACT_ERRNO" for rule in profile["syscalls"])
+
+    def test_profile_refuses_scheduling_others(self) -> None:
+        """gVisor lets any process renice, re-pin or re-schedule any other (the attack suite's
+        test_long_lived): refused unless the target is the caller itself (pid 0)."""
+        profile = json.loads(GVISOR_SECCOMP_PROFILE.read_text())
+        conditional = {
+            (name, arg["index"])
+            for rule in profile["syscalls"]
+            if rule.get("args")
+            for name in rule["names"]
+            for arg in rule["args"]
+            if arg == {"index": arg["index"], "value": 0, "op": "SCMP_CMP_NE"}
+        }
+        for name in ("sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr"):
+            assert (name, 0) in conditional
+        assert {("setpriority", 0), ("setpriority", 1)} <= conditional
 
 
 class TestOomKillerStandIn:
