@@ -145,10 +145,34 @@ def oom_kills() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a live process (all its threads), from /proc."""
+    """User + system CPU time of a live process (all its threads) and of the children it has
+    waited for (a process per test counts those through wait4 too), from /proc."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             fields = f.read().rsplit(b")", 1)[1].split()
     except (OSError, IndexError):
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return sum(int(tick) for tick in fields[11:15]) / CLOCK_TICKS
+
+
+def peak_memory_kb(pid: int) -> int:
+    """A live process's peak resident memory so far (VmHWM), from /proc; where there is no peak
+    (gVisor), its resident memory now (VmRSS); 0 when unreadable."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(PEAK_FIELD):
+                    return int(line.split()[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
+def _peak_field() -> bytes:
+    with open("/proc/self/status", "rb") as f:
+        return b"VmHWM:" if any(line.startswith(b"VmHWM:") for line in f) else b"VmRSS:"
+
+
+PEAK_FIELD = _peak_field()
+PEAK_KNOWN = PEAK_FIELD == b"VmHWM:"
+"""/proc has a process's peak memory (not gVisor's, which only has the memory in use now)."""

@@ -25,8 +25,15 @@ import sys
 import time
 from typing import Any, BinaryIO
 
-from grader.runner import gvisor, protocol, standing
-from grader.runner.candidates import clean_up, cpu_seconds, kill_candidate_processes, leftovers, oom_kills
+from grader.runner import candidates, gvisor, protocol, standing
+from grader.runner.candidates import (
+    clean_up,
+    cpu_seconds,
+    kill_candidate_processes,
+    leftovers,
+    oom_kills,
+    peak_memory_kb,
+)
 
 STDERR_KEEP = 4096
 CPU_POLL_S = 0.05
@@ -40,6 +47,9 @@ CPU_READ_S = 0.01
 CPU_SLACK_S = 0.05
 """How far over an input's CPU limit a batch worker may be found: readings are up to CPU_READ_S
 old, and /proc counts in ticks."""
+COMPILE_CPU_S = 10.0
+"""CPU seconds a submission zygote may spend compiling the code (the question's time limit if
+longer): CPython compiles some sources in quadratic time (an f-string of many placeholders)."""
 BATCH_REPORT_LIMIT = protocol.BATCH_REPORT_LIMIT
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
 CHILD_ENV = {
@@ -141,7 +151,7 @@ class RootZygote:
         finally:
             theirs.close()
         pid = int(self.channel.receive(timeout=30.0)["pid"])
-        return Zygote(pid, Channel(ours), sub)
+        return Zygote(pid, Channel(ours), sub, self.pid)
 
     def close(self) -> None:
         self.channel.close()
@@ -150,11 +160,21 @@ class RootZygote:
 class Zygote:
     """One submission's fork server: has compiled the code, forks a worker per test."""
 
-    def __init__(self, pid: int, channel: Channel, sub: Submission) -> None:
+    def __init__(self, pid: int, channel: Channel, sub: Submission, root_pid: int) -> None:
         self.pid = pid
         self.channel = channel
         self.compile_error: str | None = None
-        hello = channel.receive(timeout=30.0 + sub.time_s)
+        # The compile runs as the candidate's uid with no RLIMIT_CPU: bounded here, from outside.
+        compile_limit_s = max(COMPILE_CPU_S, sub.time_s)
+        deadline = time.monotonic() + 30.0 + sub.time_s
+        while not select.select([channel.sock], [], [], CPU_POLL_S)[0]:
+            if cpu_seconds(pid) > compile_limit_s:
+                kill_candidate_processes(spare={root_pid})
+                self.compile_error = f"compile limit exceeded: over {compile_limit_s:g} s of CPU"
+                return
+            if time.monotonic() >= deadline:
+                raise ZygoteGone("submission zygote did not say it compiled")
+        hello = channel.receive(timeout=5.0)
         if "compile_error" in hello:
             # Sent before the zygote forked any worker: no candidate code has run yet.
             self.compile_error = str(hello["compile_error"])[: protocol.COMPILE_ERROR_LIMIT]
@@ -177,6 +197,9 @@ class Supervisor:
         self.zygote: Zygote | None = None
         self.root: RootZygote | None = None
         self.oom_at_load = 0
+        self.worker_ran = False
+        """A worker of this submission has run: a submission zygote failing now is the
+        candidate's doing (same uid: it can re-limit or signal its zygote)."""
         self.recorded: dict[str, standing.Standing] = {
             "init": standing.standing(1),
             "supervisor": standing.standing(os.getpid()),
@@ -252,6 +275,7 @@ class Supervisor:
             self.reset()
         self.submission = Submission(message)
         self.oom_at_load = oom_kills()
+        self.worker_ran = False
         path = os.path.join(protocol.CODE_DIR, "main.py")
         tmp = path + ".new"
         with open(tmp, "w", encoding="utf-8", errors="surrogatepass") as f:
@@ -302,10 +326,12 @@ class Supervisor:
         if zygote.compile_error is not None:
             return {**result, "compile_error": zygote.compile_error}
         run = TestRun(sub, zygote, self.spared())
+        by_candidate = self.worker_ran
         run.execute(input_path)
+        self.worker_ran |= run.pid != 0
         self.after_worker(run.gone)
         if run.error:
-            failed = self.zygote_failed(run.error)
+            failed = self.zygote_failed(run.error, by_candidate)
             return failed if "message" in failed else {**result, **failed}
         return {**result, **run.result}
 
@@ -336,10 +362,12 @@ class Supervisor:
                 return result
             room = BATCH_REPORT_LIMIT - report_bytes
             worker = BatchWorker(sub, zygote, self.spared(), budget, len(inputs) - position, room)
+            by_candidate = self.worker_ran
             worker.execute(input_path)
+            self.worker_ran |= worker.pid != 0
             self.after_worker(worker.gone)
             if worker.error:
-                failed = self.zygote_failed(worker.error)
+                failed = self.zygote_failed(worker.error, by_candidate)
                 if "message" in failed:
                     return failed
                 worker.items.append(blank_item(**failed))
@@ -368,12 +396,16 @@ class Supervisor:
             kill_candidate_processes(spare=self.spared())
             reap()
 
-    def zygote_failed(self, error: str) -> dict[str, Any]:
+    def zygote_failed(self, error: str, by_candidate: bool = False) -> dict[str, Any]:
         """A zygote that died is our failure (an ErrorMessage), unless the OOM killer took it during
         this submission: then the candidate's memory did (say, SysV IPC objects that outlive its
-        processes), and the verdict is the candidate's (measured fields)."""
+        processes), and the verdict is the candidate's (measured fields). `by_candidate`: a
+        worker of the submission ran before, and could have made its zygote fail (a soft
+        RLIMIT_NPROC of 0, say): a test that ran nothing and reported nothing (RUNTIME_ERROR)."""
         if oom_kills() > self.oom_at_load:
             return {"oom_killed": True}
+        if by_candidate:
+            return {}
         return {"type": "error", "message": error}
 
 
@@ -524,6 +556,11 @@ class TestRun:
     def finish(self, status: int | None, cpu_s: float, maxrss: int, ended: float) -> None:
         if cpu_s > self.cpu_limit_s:
             self.timed_out = True
+        if status is None:
+            # The candidate killed its zygote: the exit, its peak memory and the CPU of the
+            # children it waited for are lost, so its answer is not taken (RUNTIME_ERROR).
+            self.stdout.clear()
+            self.report.clear()
         self.result = {
             **self.measured(status, cpu_s, ended - self.started, maxrss),
             "compile_error": None,
@@ -661,6 +698,10 @@ class BatchWorker(TestRun):
         self.report_bytes = 0
         self.fatal: dict[str, Any] | None = None
         self.reports_full = False
+        self.restart = False
+        """Killed between inputs (one answered over the memory limit): the next in a new worker."""
+        self.peak_kb = 0
+        """The worker's peak memory (VmHWM) once found over the limit."""
         self.ready = False
 
     def wall_deadline(self) -> float:
@@ -680,6 +721,21 @@ class BatchWorker(TestRun):
         if cpu - self.ref_cpu > self.input_limit_s + CPU_SLACK_S or cpu > self.cpu_limit_s:
             self.timed_out = True
             self.kill()
+            return
+        self.check_memory(self.pending[-1][0] if self.pending else None)
+
+    def check_memory(self, answered: dict[str, Any] | None) -> None:
+        """Kills the worker once its peak memory is over the limit: the input it is in, or the
+        last answered since the previous reading (as for CPU), is MEMORY_LIMIT_EXCEEDED; the
+        peak never goes down, so the next input needs a new worker."""
+        peak_kb = peak_memory_kb(self.pid)
+        if peak_kb <= self.sub.memory_kb:
+            return
+        self.peak_kb = peak_kb
+        if answered is not None:
+            answered["peak_memory_kb"] = peak_kb
+            self.restart = True
+        self.kill()
 
     def take_report(self, chunk: bytes) -> None:
         self.report += chunk
@@ -701,6 +757,7 @@ class BatchWorker(TestRun):
             return
         if message.pop("nonce", None) != self.nonce or len(self.items) >= self.count:
             return
+        message = flat(message)
         if "fatal" in message:
             self.fatal = message
             self.kill()
@@ -722,6 +779,7 @@ class BatchWorker(TestRun):
         if now - self.settled_at >= CPU_READ_S:
             self.settled_at = now
             self.settle(cpu_seconds(self.pid))
+            self.check_memory(item)
         self.report_bytes += len(line)
         if self.report_bytes > self.report_room and len(self.items) < self.count:
             self.reports_full = True  # the rest in the host's next batch message
@@ -746,9 +804,22 @@ class BatchWorker(TestRun):
 
     def finish(self, status: int | None, cpu_s: float, maxrss: int, ended: float) -> None:
         self.budget.cpu_used += cpu_s
-        if len(self.items) >= self.count or self.reports_full:
+        if status is None and self.pending and cpu_s < self.ref_cpu:
+            # The candidate killed its zygote: the CPU time of the inputs answered since the
+            # last reading is lost, so their answers are not taken (RUNTIME_ERROR).
+            for item, _ in self.pending:
+                item["report"] = None
+        if len(self.items) >= self.count or self.reports_full or self.restart:
             self.settle(cpu_s)
+            if maxrss > self.sub.memory_kb and not self.restart and self.items:
+                # Over the limit between two readings: the last input answered (as for CPU).
+                # Without a peak in /proc (gVisor) the readings are of the memory in use then,
+                # and any input of the worker's may have been the one.
+                blamed = self.items[-1:] if candidates.PEAK_KNOWN else self.items
+                for item in blamed:
+                    item["peak_memory_kb"] = max(item["peak_memory_kb"], maxrss)
             return
+        maxrss = max(maxrss, self.peak_kb)
         # The worker ended inside the input after its last answer: how it ended is that input's.
         if cpu_s - self.ref_cpu > self.input_limit_s or cpu_s > self.cpu_limit_s:
             self.timed_out = True
@@ -779,8 +850,16 @@ def parse_reports(data: bytes, nonce: str) -> list[dict[str, Any]]:
         except ValueError:
             continue
         if message.pop("nonce", None) == nonce:
-            reports.append(message)
+            reports.append(flat(message))
     return reports
+
+
+def flat(report: dict[str, Any]) -> dict[str, Any]:
+    """The report if its fields are scalars, as the runner writes them; else one the host finds
+    malformed (RUNTIME_ERROR), so that nothing nested is ever forwarded."""
+    if all(value is None or isinstance(value, str | int | float) for value in report.values()):
+        return report
+    return {"malformed": "a field that is not a scalar"}
 
 
 def main() -> None:
