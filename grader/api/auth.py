@@ -28,6 +28,7 @@ import grpc
 import structlog
 
 from grader.api.credentials import SecurityConfigError, read_file
+from grader.api.handlers import HANDLER_OF_KIND, responses
 
 log = structlog.get_logger(__name__)
 
@@ -280,23 +281,6 @@ def _certificate_name(context: Context) -> str | None:
     return names[0].decode(errors="replace") if names else None
 
 
-async def _responses(result: Any) -> AsyncIterator[Any]:
-    """A streaming behaviour is an async generator, or a coroutine that writes with context.write."""
-    if isinstance(result, Awaitable):
-        await result
-        return
-    async for response in result:
-        yield response
-
-
-_HANDLER_OF_KIND = {  # (request streaming, response streaming) -> how to make such a handler
-    (False, False): grpc.unary_unary_rpc_method_handler,
-    (False, True): grpc.unary_stream_rpc_method_handler,
-    (True, False): grpc.stream_unary_rpc_method_handler,
-    (True, True): grpc.stream_stream_rpc_method_handler,
-}
-
-
 def _guarded(
     handler: grpc.RpcMethodHandler[Any, Any], guard: Callable[[Context], None]
 ) -> grpc.RpcMethodHandler[Any, Any]:
@@ -309,10 +293,10 @@ def _guarded(
 
     async def streaming(request: Any, context: Context) -> AsyncIterator[Any]:
         guard(context)
-        async for response in _responses(inner(request, context)):
+        async for response in responses(inner(request, context)):
             yield response
 
-    make = _HANDLER_OF_KIND[handler.request_streaming, handler.response_streaming]
+    make = HANDLER_OF_KIND[handler.request_streaming, handler.response_streaming]
     return make(
         streaming if handler.response_streaming else single,
         request_deserializer=handler.request_deserializer,

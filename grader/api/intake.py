@@ -28,6 +28,7 @@ import grpc
 import structlog
 
 from grader.api.errors import MAX_MESSAGE_CHARS
+from grader.api.handlers import HANDLER_OF_KIND, responses
 from grader.metrics import Metrics
 
 log = structlog.get_logger(__name__)
@@ -250,22 +251,6 @@ class IntakeInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         return _wrapped(handler, deserializer, refuse)
 
 
-async def _responses(result: Any) -> AsyncIterator[Any]:
-    """A streaming behaviour is an async generator, or a coroutine that writes with context.write."""
-    if isinstance(result, Awaitable):
-        await result
-        return
-    async for response in result:
-        yield response
-
-
-_HANDLER_OF_KIND = {  # (request streaming, response streaming) -> how to make such a handler
-    (False, False): grpc.unary_unary_rpc_method_handler,
-    (False, True): grpc.unary_stream_rpc_method_handler,
-    (True, False): grpc.stream_unary_rpc_method_handler,
-    (True, True): grpc.stream_stream_rpc_method_handler,
-}
-
 Refuse = Callable[[Refusal, Context, bool], Awaitable[None]]
 
 
@@ -317,7 +302,7 @@ def _wrapped(
 
     async def streaming(request: Any, context: Context) -> AsyncIterator[Any]:
         if handler.request_streaming:
-            async for response in _responses(inner(checked(request, context), context)):
+            async for response in responses(inner(checked(request, context), context)):
                 yield response
             return
         opened = await _opened(request)
@@ -326,13 +311,13 @@ def _wrapped(
             return
         message, reservation = opened
         try:
-            async for response in _responses(inner(message, context)):
+            async for response in responses(inner(message, context)):
                 yield response
         finally:
             if reservation is not None:
                 reservation.release()
 
-    make = _HANDLER_OF_KIND[handler.request_streaming, handler.response_streaming]
+    make = HANDLER_OF_KIND[handler.request_streaming, handler.response_streaming]
     return make(
         streaming if handler.response_streaming else single,
         request_deserializer=deserializer,
