@@ -702,6 +702,8 @@ class BatchWorker(TestRun):
         """Killed between inputs (one answered over the memory limit): the next in a new worker."""
         self.peak_kb = 0
         """The worker's peak memory (VmHWM) once found over the limit."""
+        self.polled_cpu = 0.0
+        """The worker's CPU time at the last limit check."""
         self.ready = False
 
     def wall_deadline(self) -> float:
@@ -717,7 +719,7 @@ class BatchWorker(TestRun):
         if now - self.checked_at < CPU_READ_S:
             return
         cpu = cpu_seconds(self.pid)
-        self.checked_at = now
+        self.checked_at, self.polled_cpu = now, cpu
         if cpu - self.ref_cpu > self.input_limit_s + CPU_SLACK_S or cpu > self.cpu_limit_s:
             self.timed_out = True
             self.kill()
@@ -745,12 +747,13 @@ class BatchWorker(TestRun):
                 break
             line = bytes(self.report[:end])
             del self.report[: end + 1]
-            self.answer(line)
+            self.answer(line, more=b"\n" in self.report)
         if len(self.report) > self.report_limit and not self.killed_at:
             self.over_output()
 
-    def answer(self, line: bytes) -> None:
-        """One result line: with the nonce, the answer to the input the worker is in."""
+    def answer(self, line: bytes, more: bool = False) -> None:
+        """One result line: with the nonce, the answer to the input the worker is in. `more`:
+        other lines came with it, read only now (the supervisor was late to read)."""
         try:
             message = protocol.decode(line)
         except ValueError:
@@ -767,7 +770,10 @@ class BatchWorker(TestRun):
             # The module has run, and no input has begun: the first input's time starts now.
             # (Said early, it only takes the candidate's own START_S away.)
             self.ready = True
-            self.ref_cpu, self.ref_wall, self.settled_at = cpu_seconds(self.pid), now, now
+            # Read late, behind an answer, the CPU time now holds that input's too (a child it
+            # waited for included): the input starts at the last reading before, never later.
+            cpu = self.polled_cpu if more else cpu_seconds(self.pid)
+            self.ref_cpu, self.ref_wall, self.settled_at = cpu, now, now
             self.input_limit_s = self.sub.time_s
             return
         self.ready = True
@@ -776,7 +782,10 @@ class BatchWorker(TestRun):
         self.pending.append((item, self.input_limit_s))
         self.input_limit_s = self.sub.time_s
         self.ref_wall = now
-        if now - self.settled_at >= CPU_READ_S:
+        # Answers read together (the supervisor was late) are settled together, after the last of
+        # them: a reading taken between them would hold the later ones' CPU time (a child they
+        # waited for included) and leave them none.
+        if not more and now - self.settled_at >= CPU_READ_S:
             self.settled_at = now
             self.settle(cpu_seconds(self.pid))
             self.check_memory(item)
@@ -799,6 +808,10 @@ class BatchWorker(TestRun):
             last, limit_s = self.pending[-1]
             if spent > limit_s + CPU_SLACK_S:
                 last["timed_out"] = True
+            if spent > sum(limit for _, limit in self.pending) + CPU_SLACK_S:
+                # More than all of them may take: which one went over cannot be told, so none passes.
+                for item, _ in self.pending:
+                    item["timed_out"] = True
             self.pending.clear()
         self.ref_cpu = cpu_s
 

