@@ -8,7 +8,6 @@ The figures each test measures are printed (`pytest -s`)."""
 from __future__ import annotations
 
 import os
-import resource
 import socket
 import subprocess
 import sys
@@ -55,21 +54,20 @@ def health_of(channel: grpc.Channel) -> int:
     return int(health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=10).status)
 
 
-def _low_fd_limit() -> None:
-    resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT))
-
-
 @contextmanager
 def serve(bank: Path, *flags: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`grader serve` with one pooled container and at most FD_LIMIT descriptors, once SERVING."""
     require_docker()
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="grader-edges-", suffix=".log", delete=False)  # noqa: SIM115
+    # The limit is set by a shell that then execs the server, not by preexec_fn: a fork of this
+    # process, which runs gRPC's threads, may abort in gRPC's fork handlers before its exec.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "grader.cli", "serve", "--bank", str(bank), "--host", "127.0.0.1",
+        ["sh", "-c", f'ulimit -n {FD_LIMIT} && exec "$0" "$@"',
+         sys.executable, "-m", "grader.cli", "serve", "--bank", str(bank), "--host", "127.0.0.1",
          "--port", str(port), "--metrics-port", "0", "--log-level", "warning", "--runtime", RUNTIME,
          "--pool-size", "1", *flags],
-        stdout=log, stderr=log, cwd=REPO, preexec_fn=_low_fd_limit,
+        stdout=log, stderr=log, cwd=REPO,
     )  # fmt: skip
     address = f"127.0.0.1:{port}"
     try:
@@ -83,6 +81,8 @@ def serve(bank: Path, *flags: str) -> Iterator[tuple[str, subprocess.Popen[bytes
                     pass
                 assert time.monotonic() < deadline and proc.poll() is None, f"no start; see {log.name}"
                 time.sleep(0.2)
+        with open(f"/proc/{proc.pid}/limits") as f:
+            assert any(line.startswith("Max open files") and line.split()[3] == str(FD_LIMIT) for line in f)
         yield address, proc
     finally:
         proc.terminate()
