@@ -144,15 +144,22 @@ def oom_kills() -> int:
     return 0
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_reading(pid: int) -> float | None:
     """User + system CPU time of a live process (all its threads) and of the children it has
-    waited for (a process per test counts those through wait4 too), from /proc."""
+    waited for (a process per test counts those through wait4 too), from /proc; None once it is
+    reaped (then only the wait4 figures of its exit have its time)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             fields = f.read().rsplit(b")", 1)[1].split()
     except (OSError, IndexError):
-        return 0.0
+        return None
     return sum(int(tick) for tick in fields[11:15]) / CLOCK_TICKS
+
+
+def cpu_seconds(pid: int) -> float:
+    """`cpu_reading`, 0 once the process is reaped: for limits, which a reaped process is past."""
+    reading = cpu_reading(pid)
+    return 0.0 if reading is None else reading
 
 
 def peak_memory_kb(pid: int) -> int:

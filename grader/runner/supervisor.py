@@ -28,6 +28,7 @@ from typing import Any, BinaryIO
 from grader.runner import candidates, gvisor, protocol, standing
 from grader.runner.candidates import (
     clean_up,
+    cpu_reading,
     cpu_seconds,
     kill_candidate_processes,
     leftovers,
@@ -718,7 +719,9 @@ class BatchWorker(TestRun):
             return
         if now - self.checked_at < CPU_READ_S:
             return
-        cpu = cpu_seconds(self.pid)
+        cpu = cpu_reading(self.pid)
+        if cpu is None:
+            return  # reaped: its exit report, with the wait4 figures, is on its way
         self.checked_at, self.polled_cpu = now, cpu
         if cpu - self.ref_cpu > self.input_limit_s + CPU_SLACK_S or cpu > self.cpu_limit_s:
             self.timed_out = True
@@ -772,7 +775,8 @@ class BatchWorker(TestRun):
             self.ready = True
             # Read late, behind an answer, the CPU time now holds that input's too (a child it
             # waited for included): the input starts at the last reading before, never later.
-            cpu = self.polled_cpu if more else cpu_seconds(self.pid)
+            reading = None if more else cpu_reading(self.pid)
+            cpu = self.polled_cpu if reading is None else reading
             self.ref_cpu, self.ref_wall, self.settled_at = cpu, now, now
             self.input_limit_s = self.sub.time_s
             return
@@ -785,9 +789,11 @@ class BatchWorker(TestRun):
         # Answers read together (the supervisor was late) are settled together, after the last of
         # them: a reading taken between them would hold the later ones' CPU time (a child they
         # waited for included) and leave them none.
-        if not more and now - self.settled_at >= CPU_READ_S:
+        # A worker already reaped has no reading: its exit report's figures settle them (finish).
+        reading = None if more or now - self.settled_at < CPU_READ_S else cpu_reading(self.pid)
+        if reading is not None:
             self.settled_at = now
-            self.settle(cpu_seconds(self.pid))
+            self.settle(reading)
             self.check_memory(item)
         self.report_bytes += len(line)
         if self.report_bytes > self.report_room and len(self.items) < self.count:
@@ -799,7 +805,7 @@ class BatchWorker(TestRun):
         wall time: readings are CPU_READ_S apart at least, so all but the last of them took less
         than that together. One over its limit answered too late: TIME_LIMIT_EXCEEDED."""
         if cpu_s < self.ref_cpu:
-            return  # the worker has ended and /proc no longer has it
+            return  # not a later reading than the last (the candidate killed its zygote)
         if self.pending:
             spent = cpu_s - self.ref_cpu
             wall = sum(item["wall_ms"] for item, _ in self.pending) or 1.0
@@ -817,9 +823,11 @@ class BatchWorker(TestRun):
 
     def finish(self, status: int | None, cpu_s: float, maxrss: int, ended: float) -> None:
         self.budget.cpu_used += cpu_s
-        if status is None and self.pending and cpu_s < self.ref_cpu:
+        if status is None and self.pending:
             # The candidate killed its zygote: the CPU time of the inputs answered since the
-            # last reading is lost, so their answers are not taken (RUNTIME_ERROR).
+            # last reading is lost (no exit report; /proc has nothing of a reaped worker, and a
+            # reading of one still there may be as old as the last), so their answers are not
+            # taken (RUNTIME_ERROR).
             for item, _ in self.pending:
                 item["report"] = None
         if len(self.items) >= self.count or self.reports_full or self.restart:
