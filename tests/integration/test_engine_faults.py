@@ -190,11 +190,12 @@ class TestSupervisorCrash:
             os.kill(supervisor_pid(engine, victim), signal.SIGKILL)
             worker.join(120)
             assert result, "no answer"
-            assert result[0].verdict in (pb.ACCEPTED, pb.INTERNAL_ERROR)
-            assert {t.verdict for t in result[0].tests} <= {pb.ACCEPTED, pb.INTERNAL_ERROR}
+            # One container died: the retry on a fresh one gives the right verdict (INTERNAL_ERROR
+            # is for a retry that dies too), and the kill landed mid-submission: two leases.
+            assert result[0].verdict == pb.ACCEPTED, result[0]
+            assert pool.stats.leases == 2 and pool.stats.retired == 1, pool.stats
             wait_pool_full(server)
             assert victim not in engine.containers(f"label={LABEL}")
-            assert pool.stats.retired >= 1
             assert grade(server.stub, "add", GOOD).verdict == pb.ACCEPTED
         finally:
             server.stop()
