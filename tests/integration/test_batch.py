@@ -3,17 +3,24 @@ end; a client deadline stops the sandbox work it paid for."""
 
 from __future__ import annotations
 
+import io
 import json
+import subprocess
+import threading
 import time
+from collections.abc import Callable, Iterator
 
 import grpc
 import pytest
 
+from grader.bank.build import build_bank
 from grader.demo import demo_path
 from grader.judge.passk import pass_at_k
+from grader.sandbox.docker import OWNER_LABEL
+from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.integration.conftest import RunningServer
+from tests.integration.conftest import RunningServer, require_docker, start_server, write_jsonl
 
 SAMPLES = [json.loads(line) for line in demo_path("samples.jsonl").read_text().splitlines() if line]
 QUICK = [s for s in SAMPLES if s["expect"] not in ("TIME_LIMIT_EXCEEDED", "MEMORY_LIMIT_EXCEEDED")]
@@ -68,18 +75,100 @@ class TestGradeBatch:
         assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT  # type: ignore[attr-defined]
         assert words in info.value.details()  # type: ignore[attr-defined]
 
-    def test_deadline_stops_the_work(self, server: RunningServer) -> None:
-        """Sleeping samples under a short deadline: DEADLINE_EXCEEDED, and the pool is soon all
-        idle again (the interrupted containers are retired and replaced)."""
+
+SLEEPY_LIMIT_S = 30
+"""The sleepy question's time limit: its wall-clock backstop is 30 s * 2 + 2 s = 62 s."""
+BACKSTOP_S = SLEEPY_LIMIT_S * 2 + 2
+DEADLINE_S = 10.0
+"""Long enough for both sandboxes to take a sleeper on a loaded machine, far short of the backstop."""
+RETIRE_WAIT_S = 30.0
+"""How long after the deadline the interrupted containers may take to be gone: well inside the
+backstop, so that only the deadline's handling, not the backstop, can retire them in time."""
+SLEEPER = "import time\ntime.sleep(600)\nprint(input())\n"
+
+
+def wait_for(predicate: Callable[[], bool], timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+@pytest.fixture(scope="module")
+def sleepy_server(
+    tmp_path_factory: pytest.TempPathFactory, server_log: io.StringIO
+) -> Iterator[RunningServer]:
+    """A server of its own (pool of 2) on a bank whose question allows a long sleep."""
+    require_docker()
+    tmp = tmp_path_factory.mktemp("sleepy")
+    rows: list[dict[str, object]] = [
+        {"format": "grader.v1", "id": "sleepy", "title": "Sleepy echo", "kind": "stdin",
+         "limits": {"time_s": SLEEPY_LIMIT_S}, "tests": [{"input": "7\n", "output": "7\n", "public": True}]},
+    ]  # fmt: skip
+    build_bank(tmp / "bank.db", [write_jsonl(tmp / "q.jsonl", rows)])
+    running = start_server(tmp / "bank.db", pool=PoolSettings(size=2))
+    yield running
+    running.stop()
+
+
+def owned_containers(server: RunningServer) -> set[str]:
+    """The running containers the engine lists with this server's owner label."""
+    owner = server.server.docker.settings.owner
+    listing = subprocess.run(
+        ["docker", "ps", "--filter", f"label={OWNER_LABEL}={owner}", "--format", "{{.Names}}"],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return set(listing.stdout.split())
+
+
+class TestBatchDeadline:
+    def test_deadline_stops_the_work(self, sleepy_server: RunningServer) -> None:
+        """Items that would sleep for 10 minutes, under a 10 s deadline: DEADLINE_EXCEEDED while
+        both sandboxes hold a sleeper; those containers are retired (cancelled) and replaced long
+        before the backstop would have ended the sleep, and nothing is left running."""
+        server = sleepy_server
         pool = server.server.pool
         assert pool is not None
-        slow = "import time\ntime.sleep(1.5)\nprint(input())\n"
-        items = [pb.GradeRequest(question_id="it/add", code=slow) for _ in range(4)]
-        with pytest.raises(grpc.RpcError) as info:
-            list(server.stub.GradeBatch(pb.GradeBatchRequest(submissions=items), timeout=1.0))
-        assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED  # type: ignore[attr-defined]
-        deadline = time.monotonic() + 60
-        while (pool.busy or pool.idle < pool.settings.size) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert pool.busy == 0 and pool.idle == pool.settings.size
+        assert wait_for(lambda: pool.idle == pool.settings.size, 120), "the pool did not fill"
+        before = owned_containers(server)
+        assert len(before) == pool.settings.size, before
+        registry = server.server.metrics.registry
+
+        def cancelled() -> float:
+            sample = ("grader_container_recycles_total", {"reason": "failed_or_cancelled"})
+            return registry.get_sample_value(*sample) or 0.0
+
+        cancelled_before, retired_before = cancelled(), pool.stats.retired
+        items = [pb.GradeRequest(question_id="sleepy", code=SLEEPER) for _ in range(4)]
+        outcome: list[BaseException | list[pb.GradeBatchResponse]] = []
+
+        def call() -> None:
+            try:
+                outcome.append(list(server.stub.GradeBatch(pb.GradeBatchRequest(submissions=items),
+                                                           timeout=DEADLINE_S)))  # fmt: skip
+            except grpc.RpcError as exc:
+                outcome.append(exc)
+
+        caller = threading.Thread(target=call)
+        caller.start()
+        assert wait_for(lambda: pool.busy == pool.settings.size, DEADLINE_S), "no sleeper started"
+        holders = set(pool.leased())
+        assert holders <= before and len(holders) == pool.settings.size
+        caller.join(DEADLINE_S + 30)
+        struck = time.monotonic()
+        assert not caller.is_alive()
+        [error] = outcome
+        assert isinstance(error, grpc.RpcError), error
+        assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED  # type: ignore[attr-defined]
+        # Asleep for minutes yet: only the deadline's handling can free their sandboxes this soon.
+        assert wait_for(lambda: not owned_containers(server) & holders, RETIRE_WAIT_S), "not retired"
+        assert time.monotonic() - struck < BACKSTOP_S - DEADLINE_S
+        assert wait_for(lambda: pool.idle == pool.settings.size and pool.busy == 0, 60), "not replaced"
+        after = owned_containers(server)
+        assert len(after) == pool.settings.size and not after & holders, after
+        assert pool.stats.retired - retired_before == len(holders)
+        assert cancelled() - cancelled_before == len(holders)
         assert server.server.grading.admission.running == 0
+        assert server.server.grading.admission.waiting == 0

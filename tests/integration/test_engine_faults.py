@@ -141,10 +141,12 @@ class TestEngineRestart:
             *results, summary = answers
             assert summary.HasField("summary")
             assert sorted(m.index for m in results) == list(range(len(items)))
+            # The README's promise: every item its right verdict. A retry that found the engine
+            # still away waits with the batch; it is not an INTERNAL_ERROR.
             wrong = [
-                (m.index, m.result.verdict)
+                (m.index, pb.Verdict.Name(m.result.verdict))
                 for m in results
-                if m.HasField("result") and m.result.verdict not in (items[m.index][1], pb.INTERNAL_ERROR)
+                if m.HasField("result") and m.result.verdict != items[m.index][1]
             ]
             assert not wrong, f"wrong verdicts after an engine fault: {wrong}"
             # The batch waited for the engine (--batch-engine-wait-s): a restart costs no item.
@@ -188,11 +190,12 @@ class TestSupervisorCrash:
             os.kill(supervisor_pid(engine, victim), signal.SIGKILL)
             worker.join(120)
             assert result, "no answer"
-            assert result[0].verdict in (pb.ACCEPTED, pb.INTERNAL_ERROR)
-            assert {t.verdict for t in result[0].tests} <= {pb.ACCEPTED, pb.INTERNAL_ERROR}
+            # One container died: the retry on a fresh one gives the right verdict (INTERNAL_ERROR
+            # is for a retry that dies too), and the kill landed mid-submission: two leases.
+            assert result[0].verdict == pb.ACCEPTED, result[0]
+            assert pool.stats.leases == 2 and pool.stats.retired == 1, pool.stats
             wait_pool_full(server)
             assert victim not in engine.containers(f"label={LABEL}")
-            assert pool.stats.retired >= 1
             assert grade(server.stub, "add", GOOD).verdict == pb.ACCEPTED
         finally:
             server.stop()

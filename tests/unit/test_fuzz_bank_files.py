@@ -14,6 +14,7 @@ import os
 import pickle
 import tempfile
 import zlib
+from collections.abc import Collection
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grader.bank.build import build_bank
-from grader.bank.formats import detect_row_format
+from grader.bank.formats import RowFormat, detect_row_format
 from grader.bank.formats.common import RowError
 from grader.bank.model import BankFormatError
 from grader.bank.model import TestSet as Sets  # aliased so pytest does not collect it
@@ -156,6 +157,20 @@ JSON_VALUES = st.recursive(
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(TEXT, inner, max_size=4)),
     max_leaves=12,
 )
+
+
+IDENTIFYING = ("format", "question_id", "private_test_cases", "task_id", "entry_point", "input_output",
+               "test", "turns", "original_json", "question_content")  # fmt: skip
+"""The keys the formats are told apart by."""
+
+
+@st.composite
+def keyed_objects(draw: st.DrawFn) -> dict[str, Any]:
+    """An object with any mix of the identifying keys, and other keys of the formats or random ones."""
+    row = draw(st.dictionaries(st.sampled_from(IDENTIFYING), JSON_VALUES, max_size=5))
+    others = st.one_of(TEXT, st.sampled_from(sorted({key for t in TEMPLATES.values() for key in t})))
+    row.update(draw(st.dictionaries(others, JSON_VALUES, max_size=3)))
+    return row
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -314,12 +329,48 @@ class TestBankFilesFuzzed:
         build_outcome(["\n".join(rows).encode("utf-8", errors="surrogatepass")])
 
     @FUZZ
-    @given(st.one_of(JSON_VALUES, mutated_row()))
-    def test_format_detector(self, row: object) -> None:
-        """The detector names a format for any object, or raises RowError."""
-        if isinstance(row, dict):
-            with contextlib.suppress(RowError):
+    @given(st.one_of(mutated_row(), keyed_objects()))
+    def test_format_detector(self, row: dict[str, Any]) -> None:
+        """Any object: the format its keys identify, by the documented rules, or a RowError saying
+        the shape is unrecognised when no rule matches; never another exception."""
+        expected = shape_of(row.keys())
+        if expected is None:
+            with pytest.raises(RowError, match="unrecognised row shape"):
                 detect_row_format(row)
+        else:
+            assert detect_row_format(row) is expected, sorted(row)
+
+
+TEMPLATE_FORMATS = {
+    "native-stdin": RowFormat.NATIVE, "native-call": RowFormat.NATIVE, "native-humaneval": RowFormat.NATIVE,
+    "livebench": RowFormat.LIVEBENCH, "livebench-completion": RowFormat.LIVEBENCH,
+    "livecodebench": RowFormat.LIVECODEBENCH, "humaneval": RowFormat.HUMANEVAL,
+    "leetcode": RowFormat.LEETCODE, "withheld": RowFormat.WITHHELD,
+}  # fmt: skip
+
+
+def shape_of(keys: Collection[str]) -> RowFormat | None:
+    """The README's rules, written out apart from the detector: which format a row's keys name."""
+    has = set(keys)
+    if "format" in has:
+        return RowFormat.NATIVE
+    if has == {"question_id", "private_test_cases"}:
+        return RowFormat.WITHHELD
+    if {"task_id", "entry_point", "input_output"} <= has:
+        return RowFormat.LEETCODE
+    if {"task_id", "test"} <= has:
+        return RowFormat.HUMANEVAL
+    if "question_id" in has and has & {"turns", "original_json"}:
+        return RowFormat.LIVEBENCH
+    if {"question_id", "question_content"} <= has:
+        return RowFormat.LIVECODEBENCH
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_each_shape_detected(name: str) -> None:
+    """Each valid row of every supported shape is detected as that shape."""
+    assert detect_row_format(TEMPLATES[name]) is TEMPLATE_FORMATS[name]
 
 
 def _json_text_paths(row: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:

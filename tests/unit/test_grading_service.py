@@ -45,6 +45,9 @@ CODE = "print(input().upper())"
 
 Script = Callable[[int, int, str], "Run | Exception"]
 """(session number from 1, test index, test input) -> the run to return, or an error to raise."""
+BatchScript = Callable[[int, int, list[str]], "list[Run] | Exception"]
+"""(session number from 1, index of the first input, the inputs) -> one run per input, as the
+supervisor reports a batch, or an error to raise."""
 
 
 def correct(_session: int, _index: int, test_input: str) -> Run:
@@ -68,7 +71,15 @@ class FakeSession:
         return outcome
 
     async def run_batch(self, first_index: int, inputs: list[str]) -> list[Run]:
-        """One run per input, as the script says; a compile error is every input's."""
+        """One run per input: as the batch script says (one process through the inputs, so an
+        input's crash shapes the runs of those after it), else as the test script says, input by
+        input; a compile error is every input's. Every batch is recorded."""
+        self.sandbox.batches.append((self.number, first_index, len(inputs)))
+        if self.sandbox.batch_script is not None:
+            outcome = self.sandbox.batch_script(self.number, first_index, inputs)
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
         runs = [await self.run_test(first_index + n, text) for n, text in enumerate(inputs)]
         if runs and runs[0].compile_error is not None:
             return [runs[0]] * len(inputs)
@@ -78,11 +89,16 @@ class FakeSession:
 class FakeSandbox:
     """Records every program and test input it is given; answers from a script."""
 
-    def __init__(self, script: Script = correct, fail_on_start: int = 0) -> None:
+    def __init__(
+        self, script: Script = correct, fail_on_start: int = 0, batch_script: BatchScript | None = None
+    ) -> None:
         self.script = script
         self.fail_on_start = fail_on_start
+        self.batch_script = batch_script
         self.programs: list[Program] = []
         self.calls: list[tuple[int, int, str]] = []
+        self.batches: list[tuple[int, int, int]] = []
+        """(session, index of the first input, number of inputs) of every batch run."""
         self.closed_sessions = 0
 
     @contextlib.asynccontextmanager
