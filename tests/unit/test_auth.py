@@ -184,7 +184,7 @@ class TestDecision:
         assert decide(only_callers, FUTURE_ADMIN, bearer(ALICE)).code is grpc.StatusCode.PERMISSION_DENIED
         assert decide(only_callers, GRADE, bearer(ALICE)).code is None
 
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=max(200, settings.default.max_examples), deadline=None)  # more under `make fuzz`
     @given(token=st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1))
     def test_messages_do_not_depend_on_a_wrong_token(self, token: str) -> None:
         table = TokenTable(parse_tokens(f"alice:{ALICE}\nops:{ROOT}\n", "t", admin=False))
