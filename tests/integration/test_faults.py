@@ -42,7 +42,7 @@ def kill(container: str) -> bool:
 
 
 class Killer(threading.Thread):
-    """Kills, from outside, the container a submission runs in, once it is running there."""
+    """Kills, from outside, the container a submission runs in, once it has leased it."""
 
     def __init__(self, server: RunningServer) -> None:
         super().__init__()
@@ -65,9 +65,9 @@ class Killer(threading.Thread):
 @pytest.fixture(scope="module")
 def one_sandbox(small_bank: Path) -> Iterator[RunningServer]:
     require_docker()
-    running = start_server(small_bank, pool=PoolSettings(size=1), max_concurrent=1, max_queued=1)
-    yield running
-    running.stop()
+    server = start_server(small_bank, pool=PoolSettings(size=1), max_concurrent=1, max_queued=1)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")
