@@ -30,6 +30,17 @@ test-runsc: setup
 	GRADER_TEST_RUNTIME=runsc $(PY) -m pytest -q tests/security tests/integration/test_grading.py \
 		tests/integration/test_pool_isolation.py
 
+# The hypothesis properties, randomized (fresh examples each run, unlike CI's fixed ones) and
+# much longer: nightly-style, not in CI. A failure prints the blob that replays it.
+FUZZ_EXAMPLES ?= 2000
+FUZZ_API_EXAMPLES ?= 300
+FUZZ_TIMEOUT_S ?= 7200
+.PHONY: fuzz
+fuzz: setup
+	GRADER_HYPOTHESIS_PROFILE=fuzz GRADER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		GRADER_FUZZ_API_EXAMPLES=$(FUZZ_API_EXAMPLES) \
+		$(PY) -m pytest -q -m hypothesis --timeout=$(FUZZ_TIMEOUT_S) tests/unit tests/integration
+
 test-unit: $(VENV_STAMP)
 	$(PY) -m pytest -q tests/unit
 

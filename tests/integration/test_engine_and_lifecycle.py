@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -30,18 +32,14 @@ from tests.integration.conftest import (
     start_server,
     write_jsonl,
 )
+from tests.integration.waits import wait_until
 
 GOOD = "a, b = map(int, input().split())\nprint(a + b)\n"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def wait_for(predicate: Callable[[], bool], timeout_s: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+WAIT_S = 60.0
+"""Deadline of every wait on the server's state: far past what a loaded machine needs."""
 
 
 def health_status(channel: grpc.Channel) -> int:
@@ -91,7 +89,8 @@ class TestEngineAway:
         if server.server.pool is not None:
             # A warm container still grades while the engine is away; once it is retired (a kill
             # at the time limit retires it) no new one can start.
-            assert wait_for(lambda: server.server.pool is not None and server.server.pool.idle == 1)
+            pool = server.server.pool
+            wait_until(lambda: pool.idle == 1, WAIT_S, "the warm container")
             flag.touch()
             assert grade(server.stub, "it/slow", "while True: pass\n").verdict == pb.TIME_LIMIT_EXCEEDED
         flag.touch()
@@ -99,11 +98,13 @@ class TestEngineAway:
             grade(server.stub, "it/add", GOOD)
         assert info.value.code() == grpc.StatusCode.UNAVAILABLE  # type: ignore[attr-defined]
         assert "docker engine does not answer" in info.value.details()  # type: ignore[attr-defined]
-        assert wait_for(lambda: health_status(server.channel) == health_pb2.HealthCheckResponse.NOT_SERVING)
+        not_serving = health_pb2.HealthCheckResponse.NOT_SERVING
+        wait_until(lambda: health_status(server.channel) == not_serving, WAIT_S, "health NOT_SERVING")
         # The server keeps answering what does not need the engine.
         assert server.stub.GetQuestion(pb.GetQuestionRequest(question_id="it/add")).id == "it/add"
         flag.unlink()
-        assert wait_for(lambda: health_status(server.channel) == health_pb2.HealthCheckResponse.SERVING)
+        serving = health_pb2.HealthCheckResponse.SERVING
+        wait_until(lambda: health_status(server.channel) == serving, WAIT_S, "health SERVING again")
         assert grade(server.stub, "it/add", GOOD).verdict == pb.ACCEPTED
 
 
@@ -113,9 +114,10 @@ class TestSigterm:
     def test_drain(self, small_bank: Path) -> None:
         require_docker()
         env = {**os.environ, "GRADER_LOG_LEVEL": "info", "GRADER_RUNTIME": TEST_RUNTIME}
+        metrics_port = free_port()
         proc = subprocess.Popen(
             [sys.executable, "-m", "grader.cli", "serve", "--bank", str(small_bank), "--host", "127.0.0.1",
-             "--port", "0", "--metrics-port", "0"],
+             "--port", "0", "--metrics-port", str(metrics_port)],
             stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
         )  # fmt: skip
         try:
@@ -135,13 +137,34 @@ class TestSigterm:
             result: list[pb.GradeResponse] = []
             worker = threading.Thread(target=lambda: result.append(grade(stub, "it/slow", slow)))
             worker.start()
-            time.sleep(1.0)  # the grading is under way
+            wait_until(
+                lambda: gauge(metrics_port, "grader_sandboxes_busy") == 1, WAIT_S, "the grading to run"
+            )
+            assert not result, "the grading ended before SIGTERM: nothing was in flight"
             proc.send_signal(signal.SIGTERM)
-            worker.join(60)
+            worker.join(WAIT_S)
             assert result and result[0].verdict == pb.ACCEPTED
-            assert proc.wait(60) == 0
+            assert proc.wait(WAIT_S) == 0
             assert any('"draining"' in line for line in log_lines)
             channel.close()
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def gauge(metrics_port: int, name: str) -> float | None:
+    """A gauge's value on the server's /metrics; None while it does not answer."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as page:
+            text = page.read().decode()
+    except OSError:
+        return None
+    found = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+    return float(found[1]) if found else None

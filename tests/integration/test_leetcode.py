@@ -123,6 +123,7 @@ class Solution(_Reference):
 
 
 class TestLeetCodeDataset:
+    @pytest.mark.timeout(1800)  # 164 s on a loaded 2-core machine; every test (ALL_TESTS): 7 min
     def test_every_reference_completion_accepted(
         self, leetcode_server: RunningServer, rows: list[dict[str, Any]]
     ) -> None:

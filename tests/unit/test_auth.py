@@ -4,7 +4,10 @@ command line's refusal of bad security settings."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import subprocess
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from hypothesis import strategies as st
 from grader import cli
 from grader.api.auth import (
     CALLER_METHODS,
+    REFUSED_STREAM_S,
     Access,
     AuthInterceptor,
     TokenTable,
@@ -52,7 +56,7 @@ def token_files(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def table(token_files: tuple[Path, Path]) -> TokenTable:
     loaded = TokenTable.load(*token_files)
-    assert loaded is not None
+    assert isinstance(loaded, TokenTable)
     return loaded
 
 
@@ -180,7 +184,7 @@ class TestDecision:
         assert decide(only_callers, FUTURE_ADMIN, bearer(ALICE)).code is grpc.StatusCode.PERMISSION_DENIED
         assert decide(only_callers, GRADE, bearer(ALICE)).code is None
 
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=max(200, settings.default.max_examples), deadline=None)  # more under `make fuzz`
     @given(token=st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1))
     def test_messages_do_not_depend_on_a_wrong_token(self, token: str) -> None:
         table = TokenTable(parse_tokens(f"alice:{ALICE}\nops:{ROOT}\n", "t", admin=False))
@@ -266,6 +270,34 @@ class TestInterceptor:
             "Sync": grpc.StatusCode.PERMISSION_DENIED,
         }
 
+    async def test_refused_streams_keep_their_status(self, interceptor_server: str) -> None:
+        """A refused client-streaming call is answered once its client half-closes: answered while
+        the client still wrote, grpc.aio turned PERMISSION_DENIED into INTERNAL about 1 call in 6."""
+        async with make_channel(interceptor_server, token=ALICE) as channel:
+            sync = channel.stream_stream("/grader.v1.Grader/Sync")
+            codes = []
+            for _ in range(60):
+                with pytest.raises(grpc.aio.AioRpcError) as info:
+                    await _collect(sync(iter([b"a", b"b"])))
+                codes.append(info.value.code())
+        assert codes == [grpc.StatusCode.PERMISSION_DENIED] * 60
+
+    async def test_refused_stream_that_never_ends_is_answered(self, interceptor_server: str) -> None:
+        """A client that never half-closes gets its status after `REFUSED_STREAM_S`, not never."""
+
+        async def forever() -> AsyncIterator[bytes]:
+            yield b"a"
+            await asyncio.Event().wait()
+            yield b"never"
+
+        async with make_channel(interceptor_server, token=ALICE) as channel:
+            call = channel.stream_stream("/grader.v1.Grader/Sync")(forever())
+            started = time.monotonic()
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await asyncio.wait_for(_collect(call), REFUSED_STREAM_S + 10)
+        assert info.value.code() is grpc.StatusCode.PERMISSION_DENIED
+        assert time.monotonic() - started >= REFUSED_STREAM_S
+
     @pytest.mark.parametrize("token", [None, "wrong-token-0123456789"])
     async def test_no_or_wrong_token(self, interceptor_server: str, token: str | None) -> None:
         outcome = await _call_each_kind(interceptor_server, token)
@@ -296,13 +328,26 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 class TestTlsFiles:
     """Bad TLS settings are refused when loaded, naming the flag and the file."""
 
-    def test_good_settings(self, pki: Pki) -> None:
+    def test_no_files_is_plaintext(self) -> None:
         assert server_credentials(None, None, None) is None
-        assert server_credentials(pki.server.cert, pki.server.key, None) is not None
-        assert server_credentials(pki.server.cert, pki.server.key, pki.ca) is not None
         assert client_credentials() is None
-        assert client_credentials(pki.ca, pki.client.cert, pki.client.key, ALICE) is not None
-        assert client_credentials(token=ALICE) is not None
+
+    async def test_tls_with_a_token(self, pki: Pki) -> None:
+        credentials = server_credentials(pki.server.cert, pki.server.key, None)
+        assert isinstance(credentials, grpc.ServerCredentials)
+        seen = await _seen_over(credentials, tls_ca=pki.ca, token=ALICE)
+        assert seen == {"authorization": f"Bearer {ALICE}", "client": ""}
+
+    async def test_mutual_tls(self, pki: Pki) -> None:
+        credentials = server_credentials(pki.server.cert, pki.server.key, pki.ca)
+        assert isinstance(credentials, grpc.ServerCredentials)
+        seen = await _seen_over(credentials, tls_ca=pki.ca, tls_cert=pki.client.cert, tls_key=pki.client.key)
+        assert seen == {"authorization": "", "client": "evaluator"}
+
+    async def test_token_without_tls_on_loopback(self) -> None:
+        assert isinstance(client_credentials(token=ALICE), grpc.ChannelCredentials)
+        seen = await _seen_over(None, token=ALICE)
+        assert seen == {"authorization": f"Bearer {ALICE}", "client": ""}
 
     @pytest.mark.parametrize(
         ("which", "words"),
@@ -338,6 +383,34 @@ class TestTlsFiles:
             client_credentials(pki.ca, pki.client.cert)
         with pytest.raises(SecurityConfigError, match="printable ASCII"):
             client_credentials(token="two words")  # noqa: S106 - a malformed token, no secret
+
+
+async def _seen_over(credentials: grpc.ServerCredentials | None, **client: Any) -> dict[str, str]:
+    """What a server with `credentials` (plaintext: None) saw of one call made through
+    `make_channel(**client)`: the authorization header and the client certificate's common name."""
+
+    async def seen(request: bytes, context: Any) -> bytes:
+        metadata = dict(context.invocation_metadata())
+        names = context.auth_context().get("x509_common_name", [b""])
+        return json.dumps(
+            {"authorization": metadata.get("authorization", ""), "client": names[0].decode()}
+        ).encode()
+
+    server = grpc.aio.server()
+    handlers = {"Grade": grpc.unary_unary_rpc_method_handler(seen)}
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("grader.v1.Grader", handlers),))
+    if credentials is None:
+        port = server.add_insecure_port("127.0.0.1:0")
+    else:
+        port = server.add_secure_port("127.0.0.1:0", credentials)
+    await server.start()
+    try:
+        async with make_channel(f"{'localhost' if credentials else '127.0.0.1'}:{port}", **client) as channel:
+            answer: bytes = await channel.unary_unary(GRADE)(b"x", timeout=30)
+    finally:
+        await server.stop(None)
+    decoded: dict[str, str] = json.loads(answer)
+    return decoded
 
 
 class TestCommandLine:
