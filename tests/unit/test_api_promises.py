@@ -4,8 +4,6 @@ to 1024 characters, and a client's token goes without TLS only to a loopback add
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -106,22 +104,10 @@ class TestStatusMessageCap:
         assert "z" * 100 in details and "characters in all)" in details
 
 
-def outside_address() -> str:
-    """An address of this machine that is not loopback."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))  # TEST-NET: nothing is sent, only a route is chosen
-            address = str(probe.getsockname()[0])
-        except OSError:
-            address = socket.gethostbyname(socket.gethostname())
-    if ipaddress.ip_address(address).is_loopback or ipaddress.ip_address(address).is_unspecified:
-        pytest.fail("this machine has no address but loopback: the test needs one")
-    return address
-
-
 @pytest.fixture
-async def listener() -> AsyncIterator[tuple[int, list[dict[str, str]]]]:
-    """A plaintext server on every address that records each call's metadata."""
+async def listener(tmp_path: Path) -> AsyncIterator[tuple[int, list[dict[str, str]]]]:
+    """A plaintext server on loopback TCP and on a Unix socket (`tmp_path/sock`) that records
+    each call's metadata."""
     seen: list[dict[str, str]] = []
 
     async def grade(request: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
@@ -131,7 +117,8 @@ async def listener() -> AsyncIterator[tuple[int, list[dict[str, str]]]]:
     server = grpc.aio.server()
     handlers = {"Grade": grpc.unary_unary_rpc_method_handler(grade)}
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("grader.v1.Grader", handlers),))
-    port = server.add_insecure_port("0.0.0.0:0")  # every address: a non-loopback one too
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.add_insecure_port(f"unix:{tmp_path}/sock")
     await server.start()
     try:
         yield port, seen
@@ -148,10 +135,19 @@ class TestTokenOnlyToLoopback:
             await channel.unary_unary("/grader.v1.Grader/Grade")(b"", timeout=30)
         assert [call.get("authorization") for call in seen] == [f"Bearer {TOKEN}"]
 
-    async def test_not_sent_elsewhere(self, listener: tuple[int, list[dict[str, str]]]) -> None:
-        port, seen = listener
-        async with make_channel(f"{outside_address()}:{port}", token=TOKEN) as channel:
+    async def test_not_sent_over_anything_else(
+        self, listener: tuple[int, list[dict[str, str]]], tmp_path: Path
+    ) -> None:
+        """gRPC's local credentials carry the token over a loopback TCP connection only: the
+        same listener reached any other way (here its Unix socket; tests never send traffic to a
+        non-loopback address) gets no call, while a call without a token gets through."""
+        _, seen = listener
+        target = f"unix:{tmp_path}/sock"
+        async with make_channel(target, token=TOKEN) as channel:
             with pytest.raises(grpc.aio.AioRpcError) as raised:
                 await channel.unary_unary("/grader.v1.Grader/Grade")(b"", timeout=10)
         assert raised.value.code() == grpc.StatusCode.UNAVAILABLE, raised.value
-        assert seen == [], "the call, and its token, reached a non-loopback address in clear text"
+        assert seen == [], "the call, and its token, went over a connection that is not loopback TCP"
+        async with make_channel(target) as channel:
+            await channel.unary_unary("/grader.v1.Grader/Grade")(b"", timeout=30)
+        assert len(seen) == 1 and "authorization" not in seen[0]
