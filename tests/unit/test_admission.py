@@ -82,6 +82,8 @@ class TestRefusal:
             assert (admission.running, admission.waiting) == (1, 1)
             with pytest.raises(OverloadedError):
                 await enter(admission)
+            with pytest.raises(OverloadedError):
+                await asyncio.wait_for(admission.admit().__aenter__(), DEADLINE_S)  # not patient by default
             assert (admission.running, admission.waiting) == (1, 1)
 
     async def test_a_line_with_room_takes_the_caller(self) -> None:

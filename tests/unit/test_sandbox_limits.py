@@ -12,7 +12,13 @@ import pytest
 from grader.bank.model import Limits, Prelude, QuestionKind
 from grader.runner import protocol
 from grader.sandbox import limits as arithmetic
-from grader.sandbox.docker import ContainerSession, DockerSandbox, DockerSettings, container_args
+from grader.sandbox.docker import (
+    ContainerSession,
+    DockerSandbox,
+    DockerSettings,
+    container_args,
+    ipc_limit_args,
+)
 from grader.sandbox.interface import Program
 from grader.sandbox.runtimes import (
     GVISOR_HOST_TASKS,
@@ -65,6 +71,29 @@ class TestMemoryAndOutput:
             "memory_kb": 3 * 1024,
             "output_bytes": 5 * 1024 * 1024,
         }
+
+    def test_ipc_limits(self) -> None:
+        assert ipc_limit_args(8) == [
+            "--sysctl", f"kernel.shmmax={8 << 20}", "--sysctl", "kernel.shmall=2048",
+            "--sysctl", "kernel.msgmni=32", "--sysctl", "kernel.msgmnb=16384",
+        ]  # fmt: skip
+
+    def test_writable_places_are_sized(self) -> None:
+        """Every writable place is a tmpfs of bounded size: the work and shm dirs as the settings
+        say, /var/tmp 1 MiB, the code dir the program's memory limit."""
+        args = container_args(DockerSettings(tmpfs_mb=12), 300, "n")
+        sizes = {
+            mount.partition(":")[0]: [o for o in mount.split(",") if o.startswith("size=")]
+            for mount in values(args, "--tmpfs")
+        }
+        assert sizes == {
+            protocol.WORK_DIR: ["size=12m"],
+            "/var/tmp": ["size=1m"],
+            "/dev/shm": ["size=12m"],
+            protocol.CODE_DIR: ["size=300m"],
+        }
+        assert "--init" in args
+        assert values(args, "--log-driver") == ["none"]
 
     def test_ipc_memory_is_as_large_as_dev_shm(self) -> None:
         assert arithmetic.shm_max_bytes(3) == 3 * 1024 * 1024
@@ -129,18 +158,30 @@ class TestSessionUsesThem:
         session, process = await self.session(timeouts)
         limits = Limits(time_s=2.5, memory_mb=7, output_mb=3)
         await session.load(make_program(QuestionKind.CALL, limits), 11.0)
-        assert process.sent[0]["limits"] == arithmetic.supervisor_limits(limits, 11.0)
+        assert process.sent == [
+            {
+                "type": "submission",
+                "code": "x",
+                "kind": "call",
+                "entry_point": "f",
+                "prelude": "none",
+                "limits": arithmetic.supervisor_limits(limits, 11.0),
+            }
+        ]
+        assert timeouts == [30.0]
 
     @pytest.mark.parametrize("batched", [False, True])
     async def test_waits(self, batched: bool) -> None:
         timeouts: list[float] = []
-        session, _ = await self.session(timeouts)
+        session, process = await self.session(timeouts)
         await session.load(make_program(QuestionKind.CALL, Limits(time_s=2.5)), 11.0)
         run = session.run_batch(0, ["1", "2", "3", "4"]) if batched else session.run_test(0, "1")
         with pytest.raises(asyncio.CancelledError):
             await run
         expected = arithmetic.batch_reply_timeout_s(11.0, 2.5, 4) if batched else 41.0
         assert timeouts[1:] == [expected]
+        if batched:
+            assert process.sent[1] == {"type": "batch", "index": 0, "inputs": ["1", "2", "3", "4"]}
 
 
 class TestRuntimeLimits:
@@ -165,3 +206,45 @@ class TestRuntimeLimits:
         ]  # fmt: skip
         assert security_args("runsc") == ["--security-opt", f"seccomp={GVISOR_SECCOMP_PROFILE}"]
         assert GVISOR_SECCOMP_PROFILE.is_file()
+
+
+MEASURED: dict[str, Any] = {
+    "exit_code": 0, "signal": None, "cpu_ms": 5.0, "wall_ms": 6.0, "peak_memory_kb": 7,
+    "timed_out": False, "oom_killed": False, "output_exceeded": False,
+}  # fmt: skip
+
+
+async def test_a_test_is_sent_and_its_result_read_for_its_index_and_kind() -> None:
+    sent: list[tuple[dict[str, Any], float]] = []
+    session = ContainerSession(Process(), "n", 64)  # type: ignore[arg-type]
+
+    async def exchange(message: dict[str, Any], timeout: float) -> bytes:
+        sent.append((message, timeout))
+        if message["type"] == "submission":
+            return b'{"type": "loaded"}\n'
+        reply = {
+            "type": "result", "index": message["index"], "compile_error": None, "stdout": "",
+            "stderr_tail": "", "reports": [{"typed": "[1]"}], **MEASURED,
+        }  # fmt: skip
+        return json.dumps(reply).encode() + b"\n"
+
+    session.exchange = exchange  # type: ignore[method-assign]
+    await session.load(make_program(QuestionKind.CALL, Limits(time_s=2.5)), 11.0)
+    run = await session.run_test(3, "4")
+    assert sent[1] == ({"type": "test", "index": 3, "input": "4"}, arithmetic.reply_timeout_s(11.0))
+    assert (run.answer.typed, run.answer.reported, run.cpu_ms) == ("[1]", True, 5.0)
+
+
+async def test_a_batch_that_does_not_compile_is_that_for_every_input() -> None:
+    session = ContainerSession(Process(), "n", 64)  # type: ignore[arg-type]
+
+    async def exchange(message: dict[str, Any], _timeout: float) -> bytes:
+        if message["type"] == "submission":
+            return b'{"type": "loaded"}\n'
+        reply = {"type": "batch_result", "index": 5, "compile_error": "SyntaxError", "items": []}
+        return json.dumps(reply).encode() + b"\n"
+
+    session.exchange = exchange  # type: ignore[method-assign]
+    await session.load(make_program(QuestionKind.CALL, Limits()), 11.0)
+    runs = await session.run_batch(5, ["1", "2", "3"])
+    assert [run.compile_error for run in runs] == ["SyntaxError"] * 3
