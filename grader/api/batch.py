@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import grpc
 import structlog
 
+from grader.admission import OverloadedError
 from grader.api.errors import status_of
-from grader.grading import OverloadedError
 from grader.judge.passk import ks_allowed, mean_pass_at_k, pass_at_k
 from grader.sandbox.interface import SandboxUnavailableError
 from grader.v1 import grader_pb2 as pb

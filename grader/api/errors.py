@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 import grpc
 import structlog
 
+from grader.admission import OverloadedError
 from grader.bank.store import BankOpenError
-from grader.grading import InvalidSubmissionError, OverloadedError, QuestionNotFoundError
+from grader.grading import InvalidSubmissionError, QuestionNotFoundError
 from grader.metrics import Metrics
 from grader.sandbox.interface import SandboxUnavailableError
 

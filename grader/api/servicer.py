@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -16,7 +15,7 @@ from grader.api import convert
 from grader.api.batch import batch_problem, grade_batch
 from grader.api.errors import counted_stream, rpc_errors
 from grader.api.health import HealthReporter
-from grader.bank.store import BankStore
+from grader.bank.store import BankStore, is_release_date
 from grader.grading import GradingService, InvalidSubmissionError, QuestionNotFoundError, Submission
 from grader.metrics import Metrics
 from grader.sandbox.interface import SandboxUnavailableError
@@ -105,7 +104,7 @@ class GraderServicer(pb_grpc.GraderServicer):
             raise InvalidSubmissionError("page_size must not be negative")
         for name in ("release_date_start", "release_date_end"):
             value = getattr(request, name)
-            if value and not _is_iso_date(value):
+            if value and not is_release_date(value):
                 raise InvalidSubmissionError(f"{name} must be an ISO date (YYYY-MM-DD), got {value!r}")
         page_size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         try:
@@ -134,11 +133,3 @@ class GraderServicer(pb_grpc.GraderServicer):
         if question is None:
             raise QuestionNotFoundError(f"no question with id {request.question_id!r}")
         return convert.public_question(question)
-
-
-def _is_iso_date(value: str) -> bool:
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return len(value) == 10

@@ -311,14 +311,18 @@ class BankWriter:
         return int(count)
 
 
-def _check_date(value: str, what: str) -> None:
-    if not value:
-        return
+def is_release_date(value: str) -> bool:
+    """`YYYY-MM-DD`, a day that exists: the one spelling release dates are stored in, so that a
+    window compares them as strings. Python parses other ISO 8601 dates too (`20240601`,
+    `2024-W23-1`), which would compare wrongly: a week date sorts after every day of its year."""
     try:
-        valid = len(value) == 10 and dt.date.fromisoformat(value) is not None
+        return dt.date.fromisoformat(value).isoformat() == value
     except ValueError:
-        valid = False
-    if not valid:
+        return False
+
+
+def _check_date(value: str, what: str) -> None:
+    if value and not is_release_date(value):
         raise ValueError(f"{what}: expected an ISO date (YYYY-MM-DD)")
 
 

@@ -20,6 +20,7 @@ import structlog
 from grader import offload
 from grader.bank.model import QuestionKind
 from grader.runner import protocol
+from grader.sandbox import limits as arithmetic
 from grader.sandbox.interface import (
     NoEvents,
     Program,
@@ -75,7 +76,7 @@ class DockerSettings:
     using more than the question's limit is judged MEMORY_LIMIT_EXCEEDED all the same."""
     wall_factor: float = 2.0
     wall_extra_s: float = 2.0
-    """Wall-clock backstop per test: time limit x wall_factor + wall_extra_s."""
+    """Wall-clock backstop per test: time limit x wall_factor + wall_extra_s (limits.backstop_s)."""
     start_timeout_s: float = 60.0
     owner: str = ""
     """Labels this server's containers, so that at start it removes only its own leftovers and
@@ -96,7 +97,7 @@ def run_args(settings: DockerSettings, program: Program, name: str) -> list[str]
 
 def container_args(settings: DockerSettings, memory_limit_mb: int, name: str) -> list[str]:
     """The `docker run` command line of a sandbox container for programs of up to this memory."""
-    memory_mb = memory_limit_mb + settings.memory_headroom_mb
+    memory_mb = arithmetic.container_memory_mb(memory_limit_mb, settings.memory_headroom_mb)
     tmpfs = "rw,nosuid,nodev,noexec"
     return [
         *docker_command(settings), "run", "-i", "--rm", "--init",
@@ -131,8 +132,8 @@ def ipc_limit_args(tmpfs_mb: int) -> list[str]:
     submission ended in INTERNAL_ERROR). These sysctls are namespaced by the container's own IPC
     namespace (gVisor accepts and ignores them; its IPC memory stays inside the sandbox)."""
     return [
-        "--sysctl", f"kernel.shmmax={tmpfs_mb << 20}",
-        "--sysctl", f"kernel.shmall={(tmpfs_mb << 20) // 4096}",  # pages
+        "--sysctl", f"kernel.shmmax={arithmetic.shm_max_bytes(tmpfs_mb)}",
+        "--sysctl", f"kernel.shmall={arithmetic.shm_all_pages(tmpfs_mb)}",
         "--sysctl", "kernel.msgmni=32",
         "--sysctl", "kernel.msgmnb=16384",
     ]  # fmt: skip
@@ -222,19 +223,13 @@ class ContainerSession:
         self._wall_s = wall_s
         self._time_s = program.limits.time_s
         self._kind = program.kind
-        limits = program.limits
         message: protocol.SubmissionMessage = {
             "type": "submission",
             "code": program.code,
             "kind": str(program.kind),
             "entry_point": program.entry_point,
             "prelude": str(program.prelude),
-            "limits": {
-                "time_s": limits.time_s,
-                "wall_s": wall_s,
-                "memory_kb": limits.memory_mb * 1024,
-                "output_bytes": limits.output_mb * 1024 * 1024,
-            },
+            "limits": arithmetic.supervisor_limits(program.limits, wall_s),
         }
         await self.request(dict(message), timeout=30.0)
 
@@ -244,11 +239,10 @@ class ContainerSession:
         runs: list[TestRun] = []
         while len(runs) < len(inputs):
             first, left = first_index + len(runs), inputs[len(runs) :]
-            budget = self._time_s * len(left) + 1.0
             message: protocol.BatchMessage = {"type": "batch", "index": first, "inputs": left}
             compile_error, batch = await self.result(
                 dict(message),
-                self._wall_s + 2 * budget + 30.0,
+                arithmetic.batch_reply_timeout_s(self._wall_s, self._time_s, len(left)),
                 functools.partial(parse_batch_result, first=first, count=len(left)),
             )
             if compile_error is not None:
@@ -260,7 +254,7 @@ class ContainerSession:
     async def run_test(self, index: int, test_input: str) -> TestRun:
         message: protocol.TestMessage = {"type": "test", "index": index, "input": test_input}
         parse = functools.partial(parse_result, kind=self._kind, index=index)
-        run = await self.result(dict(message), self._wall_s + 30.0, parse)
+        run = await self.result(dict(message), arithmetic.reply_timeout_s(self._wall_s), parse)
         self._note([run])
         return run
 
@@ -337,7 +331,8 @@ class DockerSandbox:
         return len(ids)
 
     def wall_s(self, program: Program) -> float:
-        return program.limits.time_s * self.settings.wall_factor + self.settings.wall_extra_s
+        settings = self.settings
+        return arithmetic.backstop_s(program.limits.time_s, settings.wall_factor, settings.wall_extra_s)
 
     async def start_container(self, memory_limit_mb: int) -> ContainerSession:
         """Starts a sandbox container and waits until its supervisor says hello."""

@@ -57,6 +57,9 @@ class TestBadInput:
     def test_list_errors(self, stub: pb_grpc.GraderStub) -> None:
         for bad in (
             pb.ListQuestionsRequest(release_date_start="March 2026"),
+            # Parsed by Python as ISO 8601, but they would compare wrongly with stored dates.
+            pb.ListQuestionsRequest(release_date_start="2026-W10-1"),
+            pb.ListQuestionsRequest(release_date_end="20260301"),
             pb.ListQuestionsRequest(page_token="%%%not-a-token"),  # noqa: S106
             pb.ListQuestionsRequest(page_size=-1),
         ):

@@ -238,6 +238,26 @@ class TestListQuestions:
         assert [i.id for i in first + second] == ["q03", "q04", "q05", "q06"]
         assert end != ""
 
+    def test_a_page_of_one(self, bank: BankStore) -> None:
+        infos, token = bank.list_questions(page_size=1)
+        assert [i.id for i in infos] == ["q01"]
+        assert token != ""
+
+    def test_the_first_page_starts_at_the_smallest_id(self, tmp_path: Path) -> None:
+        """Ids sort as strings: digits and capitals before lower case."""
+        BankStore.create(tmp_path / "b.db", [question(q, "2024-01-01") for q in ("zz", "0a", "Ab")])
+        with BankStore.open(tmp_path / "b.db") as store:
+            assert [i.id for i in store.list_questions()[0]] == ["0a", "Ab", "zz"]
+            assert [i.id for i in store.list_questions(start_date="2024-01-01")[0]] == ["0a", "Ab", "zz"]
+
+    def test_window_bounds_alone(self, bank: BankStore) -> None:
+        """Each bound alone is inclusive; a window whose bounds meet is that one day."""
+        assert [i.id for i in bank.list_questions(start_date="2024-06-30")[0]] == ["q05", "q06", "q07"]
+        assert [i.id for i in bank.list_questions(end_date="2024-06-01")[0]] == ["q01", "q03"]
+        day = bank.list_questions(start_date="2024-06-15", end_date="2024-06-15")[0]
+        assert [i.id for i in day] == ["q04"]
+        assert bank.list_questions(start_date="2024-06-16", end_date="2024-06-14") == ([], "")
+
     def test_default_page_size(self, bank: BankStore) -> None:
         """A page size of zero means the default size."""
         infos, token = bank.list_questions(page_size=0)
@@ -257,6 +277,18 @@ class TestListQuestions:
         """Malformed tokens and dates raise ValueError."""
         with pytest.raises(ValueError, match=r"page token|ISO date"):
             bank.list_questions(**kwargs)
+
+    @pytest.mark.parametrize("field", ["start_date", "end_date"])
+    @pytest.mark.parametrize("value", ["20240601", "2024-02-30", "2024-06-01T00:00", "2024-W23-1"])
+    def test_dates_are_yyyy_mm_dd_only(self, bank: BankStore, field: str, value: str) -> None:
+        """Other ISO 8601 spellings (basic, week dates, times) and impossible days are refused,
+        and the message names the argument."""
+        with pytest.raises(ValueError, match=rf"^{field}: expected an ISO date \(YYYY-MM-DD\)$"):
+            bank.list_questions(**{field: value})
+
+    def test_invalid_token_message(self, bank: BankStore) -> None:
+        with pytest.raises(ValueError, match=r"^invalid page token$"):
+            bank.list_questions(page_token="bm9wZQ==")  # noqa: S106
 
 
 class TestOpen:

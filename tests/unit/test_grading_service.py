@@ -16,10 +16,8 @@ from grader.bank.model import TestCase as Case  # aliased so pytest does not col
 from grader.bank.model import TestSet as Sets  # aliased so pytest does not collect it
 from grader.bank.store import BankStore
 from grader.grading import (
-    Admission,
     GradingService,
     InvalidSubmissionError,
-    OverloadedError,
     QuestionNotFoundError,
     Submission,
     with_partial_solution,
@@ -396,29 +394,3 @@ class TestSandboxFailure:
         assert verdicts(result) == [Verdict.INTERNAL_ERROR] * 4
         assert len(sandbox.programs) == 2
         assert sandbox.calls == []
-
-
-class TestAdmission:
-    """At most `slots` run and `queue` wait; beyond that a caller is refused, a patient one waits."""
-
-    async def test_full_line_refuses_and_patient_callers_wait(self) -> None:
-        admission = Admission(slots=1, queue=1)
-        release = asyncio.Event()
-
-        async def hold(patient: bool = False) -> None:
-            async with admission.admit(patient):
-                await release.wait()
-
-        running = asyncio.ensure_future(hold())
-        waiting = asyncio.ensure_future(hold())
-        await asyncio.sleep(0.01)
-        assert (admission.running, admission.waiting) == (1, 1)
-        with pytest.raises(OverloadedError):
-            async with admission.admit():
-                pass
-        patient = asyncio.ensure_future(hold(patient=True))
-        await asyncio.sleep(0.01)
-        assert admission.waiting == 2
-        release.set()
-        await asyncio.wait_for(asyncio.gather(running, waiting, patient), 5)
-        assert (admission.running, admission.waiting) == (0, 0)
