@@ -41,9 +41,10 @@ def as_candidate(action: Callable[[], None]) -> None:
         os.setegid(0)
 
 
-def _candidate_pids(spare: Collection[int]) -> list[int]:
-    """Live processes of the candidate's uid. Read from /proc/PID/status, which stays readable
-    for processes that are not dumpable (their /proc/PID itself is then owned by root)."""
+def _candidate_pids(spare: Collection[int], zombies: bool = False) -> list[int]:
+    """Live processes of the candidate's uid (`zombies`: those that read as zombies too). Read
+    from /proc/PID/status, which stays readable for processes that are not dumpable (their
+    /proc/PID itself is then owned by root)."""
     me = os.getpid()
     pids = []
     for name in os.listdir("/proc"):
@@ -58,21 +59,46 @@ def _candidate_pids(spare: Collection[int]) -> list[int]:
         if (
             uid
             and int(uid[0]) == protocol.CANDIDATE_UID
-            and not fields.get("State", "").strip().startswith("Z")
+            and (zombies or _live(name, fields.get("State", "")))
         ):
             pids.append(int(name))
     return pids
 
 
+def _live(pid: str, state: str) -> bool:
+    """Not a zombie; or a zombie thread-group leader with a thread still running: a main thread
+    that ends alone (the exit system call, not exit_group) leaves its process reading as a zombie
+    while its other threads run on (the attack suite's zombie leader read later submissions'
+    inputs that way). A kill of its pid ends them all. gVisor lists no tasks of such a process:
+    there it reads as dead, so every kill is sent to the zombies too (`_kill`)."""
+    if not state.strip().startswith("Z"):
+        return True
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
+                task_state = f.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if task_state not in (b"Z", b"X"):
+            return True
+    return False
+
+
 def _kill(spare: Collection[int]) -> None:
+    """Signals every process of the candidate's uid that reads as alive or as a zombie (see
+    `_live`; a signal to a real zombie does nothing) until none is alive."""
     for _ in range(20):
-        victims = _candidate_pids(spare)
-        if not victims:
-            return
+        victims = _candidate_pids(spare, zombies=True)
         for sig in (signal.SIGSTOP, signal.SIGKILL):  # stopped first, so none forks meanwhile
             for pid in victims:
                 with contextlib.suppress(OSError):
                     os.kill(pid, sig)
+        if not _candidate_pids(spare):
+            return
 
 
 def kill_candidate_processes(spare: Collection[int] = ()) -> None:
@@ -80,7 +106,7 @@ def kill_candidate_processes(spare: Collection[int] = ()) -> None:
 
     The supervisor can read every /proc/PID/status, so it changes its effective uid only when
     there is something to kill."""
-    if _candidate_pids(spare):
+    if _candidate_pids(spare, zombies=True):
         as_candidate(lambda: _kill(spare))
 
 
@@ -114,7 +140,7 @@ def clean_up(spare: Collection[int] = ()) -> None:
         _kill(spare)
         _wipe()
 
-    if _candidate_pids(spare) or leftovers(spare):
+    if _candidate_pids(spare, zombies=True) or leftovers(spare):
         as_candidate(kill_and_wipe)
 
 

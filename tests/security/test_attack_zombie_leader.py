@@ -100,7 +100,6 @@ def exorcised(target: RunningServer) -> Iterator[RunningServer]:
 
 
 class TestZombieLeader:
-    @pytest.mark.xfail(strict=True, reason="open: a process whose leader exited is never killed")
     def test_private_inputs_of_a_later_submission(self, exorcised: RunningServer) -> None:
         """The ghost is planted by one submission, survives its reset, sees the private inputs of
         the next (an unrelated, correct one) and tells a third, whose public detail shows them."""
@@ -200,7 +199,6 @@ print("done", done, "of", len(names))
 
 
 class TestZombieLeaderOracle:
-    @pytest.mark.xfail(strict=True, reason="open: a process whose leader exited is never killed")
     def test_batched_answers_worked_out_between_submissions(self, exorcised: RunningServer) -> None:
         """Each input needs 1.5 s of CPU against a 1 s limit. The first submission is
         WRONG_ANSWER, its ghost works on; the same code sent again is answered by it."""
