@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATASETS = REPO.parent / "shared" / "datasets"
+# GRADER_DATASETS: where they are when the tests run from a copy of the repo (make mutate's mutants/).
+SHARED_DATASETS = Path(os.environ.get("GRADER_DATASETS") or REPO.parent / "shared" / "datasets")
 
 
 @pytest.fixture(scope="session")
