@@ -31,8 +31,9 @@ UNITS: dict[str, tuple[str, ...]] = {
     "judge.values": ("grader.judge.values.*",),
     "judge.verdict": ("grader.judge.verdict.*", "grader.grading.xǁGradingServiceǁ_finish__*"),
     "judge.passk": ("grader.judge.passk.*", "grader.api.batch.x_summary__*"),
-    "admission": ("grader.grading.xǁAdmissionǁ*",),
+    "admission": ("grader.admission.*", "grader.grading.xǁAdmissionǁ*"),
     "sandbox.limits": (
+        "grader.sandbox.limits.*",
         "grader.sandbox.docker.x_run_args__*",
         "grader.sandbox.docker.x_container_args__*",
         "grader.sandbox.docker.x_ipc_limit_args__*",
@@ -41,6 +42,7 @@ UNITS: dict[str, tuple[str, ...]] = {
     ),
     "bank.filters": (
         "grader.bank.store.x__check_date__*",
+        "grader.bank.store.x_is_release_date__*",
         "grader.bank.store.xǁBankStoreǁlist_questions__*",
     ),
 }

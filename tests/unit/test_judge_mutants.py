@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
 from grader.judge.checkers import INT_DIGITS, lcb_equal, text_equal, value_equal
 from grader.judge.outcome import judge_test
+from grader.judge.values import evalplus_equal
 from grader.judge.verdict import Verdict
+from grader.runner.codec import TYPED_MARKER, tagged
 from tests.unit.runs import run
 
 LCB = CheckerSpec(CheckerName.LCB)
@@ -89,3 +93,98 @@ class TestTokenOrder:
             verdict = judge_test(stdin_question(checker), test, run(stdout=b"2 1\n")).verdict
             assert verdict is Verdict.WRONG_ANSWER, checker
             assert judge_test(stdin_question(checker), test, run(stdout=b"1 2\n")).verdict is Verdict.ACCEPTED
+
+
+EP = CheckerSpec(CheckerName.EVALPLUS, abs_tol=0.0, rel_tol=1e-7)
+
+
+def typed(value: object) -> str:
+    return json.dumps(tagged(value), allow_nan=True)
+
+
+def mbpp_input(*args: object) -> str:
+    return "\n".join([TYPED_MARKER, *(typed(a) for a in args)])
+
+
+def mbpp(got: object, expected: object, entry_point: str, *args: object, spec: CheckerSpec = EP) -> bool:
+    return evalplus_equal(typed(got), typed(expected), spec, task_id="Mbpp/1", entry_point=entry_point,
+                          test_input=mbpp_input(*args))  # fmt: skip
+
+
+class TestMbppOracles:
+    """EvalPlus's special oracles for MBPP+ tasks, and only for MBPP+ tasks."""
+
+    def test_are_equivalent_takes_any_answer(self) -> None:
+        assert mbpp(True, False, "are_equivalent", 1, 2)
+        assert not evalplus_equal(
+            typed(True), typed(False), EP, task_id="HumanEval/1", entry_point="are_equivalent"
+        )
+        assert not mbpp(True, False, "are_equivalent_not", 1, 2)
+
+    def test_sum_div_takes_zero_too(self) -> None:
+        assert mbpp(0, 5, "sum_div", 7)
+        assert mbpp(5, 5, "sum_div", 7)
+        assert not mbpp(3, 5, "sum_div", 7)
+        assert not mbpp(1, 5, "sum_div", 7)
+
+    def test_surface_area_takes_the_formula(self) -> None:
+        # round(3**2 + 2*3*sqrt(1.5**2 + 4**2)) = round(9 + 6 * 4.272) = 35
+        assert mbpp(35, 33, "surface_Area", 3, 4)
+        assert mbpp(33, 33, "surface_Area", 3, 4)
+        assert not mbpp(36, 33, "surface_Area", 3, 4)
+        assert not mbpp(34, 33, "surface_Area", 3, 4)
+        # with a tolerance: within it of the formula's answer
+        assert mbpp(35.5, 33, "surface_Area", 3, 4, spec=CheckerSpec(CheckerName.EVALPLUS, abs_tol=0.5))
+        assert not mbpp(35.6, 33, "surface_Area", 3, 4, spec=CheckerSpec(CheckerName.EVALPLUS, abs_tol=0.5))
+        # (5, 2): round(25 + 10 * sqrt(6.25 + 4)) = round(25 + 32.02) = 57
+        assert mbpp(57, 1, "surface_Area", 5, 2)
+        assert not mbpp(58, 1, "surface_Area", 5, 2)
+
+    def test_surface_area_without_arguments_is_wrong_not_a_crash(self) -> None:
+        assert not mbpp(35, 33, "surface_Area")
+        assert not mbpp("x", 33, "surface_Area", 3, 4)
+
+    def test_digit_distance_of_the_padded_numbers(self) -> None:
+        # 123 against 056: 1 + 3 + 3
+        assert mbpp(7, 8, "digit_distance_nums", 123, 56)
+        assert mbpp(7, 8, "digit_distance_nums", 56, 123)
+        assert mbpp(8, 8, "digit_distance_nums", 123, 56)
+        assert not mbpp(6, 8, "digit_distance_nums", 123, 56)
+        assert not mbpp(-5, 8, "digit_distance_nums", 123, 56)
+        # 9 against 1: 8 (no padding)
+        assert mbpp(8, 0, "digit_distance_nums", 9, 1)
+        assert not mbpp(10, 0, "digit_distance_nums", 9, 1)
+        # 4071 against 2: 4 + 0 + 7 + 1
+        assert mbpp(12, 0, "digit_distance_nums", 4071, 2)
+        assert mbpp(12, 0, "digit_distance_nums", 2, 4071)
+
+    def test_set_equal_tasks(self) -> None:
+        assert mbpp([2, 1], [1, 2], "similar_elements")
+        assert mbpp((2, 1, 1), [1, 2], "Diff")
+        assert not mbpp([1, 3], [1, 2], "similar_elements")
+        assert not mbpp([[1]], [[1]], "similar_elements")  # unhashable: no set, never equal
+        assert not mbpp([1, 2], [[1]], "similar_elements")
+        assert not evalplus_equal(typed([2, 1]), typed([1, 2]), EP, task_id="HumanEval/1", entry_point="Diff")
+
+    def test_not_none_tasks(self) -> None:
+        assert mbpp(False, None, "check_str", "a")
+        assert not mbpp(True, None, "check_str", "a")
+        assert mbpp(True, "Valid", "text_match_three", "a")
+        assert not mbpp(False, "Valid", "text_match_three", "a")
+        assert mbpp("Found", "Valid", "text_starta_endb", "a")
+        assert not mbpp(None, "Valid", "text_starta_endb", "a")
+        assert mbpp(None, None, "text_starta_endb", "a")
+        assert not mbpp("Found", None, "text_starta_endb", "a")
+
+    def test_other_tasks_compare_exactly(self) -> None:
+        assert mbpp([1, 2], [1, 2], "other")
+        assert not mbpp([1, 2], [2, 1], "other")
+        assert not mbpp(0, 5, "other")
+
+    def test_undecodable_arguments_are_no_arguments(self) -> None:
+        broken = f"{TYPED_MARKER}\n{{not json"
+        assert not evalplus_equal(typed(35), typed(33), EP, task_id="Mbpp/581", entry_point="surface_Area",
+                                  test_input=broken)  # fmt: skip
+        assert evalplus_equal(
+            typed(0), typed(5), EP, task_id="Mbpp/295", entry_point="sum_div", test_input=broken
+        )
