@@ -10,7 +10,8 @@ from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, Qu
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
 from grader.judge.checkers import INT_DIGITS, lcb_equal, text_equal, value_equal
 from grader.judge.outcome import judge_test
-from grader.judge.values import evalplus_equal
+from grader.judge.values import Opaque, TaggedValueError, allclose, decode, evalplus_equal, is_floats, loads
+from grader.judge.values import _equal as values_equal
 from grader.judge.verdict import Verdict
 from grader.runner.codec import TYPED_MARKER, tagged
 from tests.unit.runs import run
@@ -188,3 +189,110 @@ class TestMbppOracles:
         assert evalplus_equal(
             typed(0), typed(5), EP, task_id="Mbpp/295", entry_point="sum_div", test_input=broken
         )
+
+
+class TestAllclose:
+    """numpy.allclose on scalars and flat sequences: a single number broadcasts, other lengths differ."""
+
+    def test_equal_lengths_compare_pairwise(self) -> None:
+        assert allclose([1.0, 2.0], [1.0, 2.0], 0.0, 0.0)
+        assert allclose((1.0, 2.0, 3.0), [1.0, 2.0, 3.0], 0.0, 0.0)
+        assert not allclose([1.0, 2.0], [2.0, 1.0], 0.0, 0.0)
+
+    def test_a_single_number_broadcasts_on_either_side(self) -> None:
+        assert allclose(1.0, [1.0, 1.0], 0.0, 0.0)
+        assert allclose([1.0, 1.0], 1.0, 0.0, 0.0)
+        assert allclose([1.0], [1.0, 1.0, 1.0], 0.0, 0.0)
+        assert allclose([1.0, 1.0, 1.0], [1.0], 0.0, 0.0)
+        assert not allclose(1.0, [1.0, 2.0], 0.0, 0.0)
+        assert not allclose([1.0, 2.0], 1.0, 0.0, 0.0)
+        assert not allclose([2.0], [1.0, 2.0], 0.0, 0.0)
+
+    def test_an_empty_side_against_a_single_number(self) -> None:
+        assert allclose([], [1.0], 0.0, 0.0)
+        assert allclose([1.0], [], 0.0, 0.0)
+
+    @pytest.mark.parametrize(
+        ("got", "expected"),
+        [([1.0, 2.0], [1.0, 2.0, 3.0]), ([1.0, 2.0, 3.0], [1.0, 2.0]), ([], [1.0, 2.0]), ([1.0, 2.0], [])],
+    )
+    def test_other_lengths_differ(self, got: list[float], expected: list[float]) -> None:
+        assert not allclose(got, expected, 1.0, 1.0)
+
+    @pytest.mark.parametrize("other", ["x", None, [1.0, "x"], {1.0}, {1.0: 1.0}, [[1.0]]])
+    def test_not_numbers_are_never_close(self, other: object) -> None:
+        assert not allclose(other, [1.0], 1.0, 1.0)
+        assert not allclose([1.0], other, 1.0, 1.0)
+
+    def test_the_tolerance_is_inclusive(self) -> None:
+        assert allclose(1.5, 1.0, 0.5, 0.0)
+        assert not allclose(1.5, 1.0, 0.25, 0.0)
+
+    def test_the_relative_tolerance_scales_with_the_expected_value(self) -> None:
+        assert allclose(101.0, 100.0, 0.0, 0.01)
+        assert allclose(101.4, 100.0, 0.5, 0.01)
+        assert not allclose(101.6, 100.0, 0.5, 0.01)
+        assert not allclose(102.0, 100.0, 0.0, 0.01)
+
+    def test_infinities(self) -> None:
+        inf = float("inf")
+        assert allclose(inf, inf, 0.0, 0.0)
+        assert allclose([-inf, 1.0], [-inf, 1.0], 0.0, 1e-7)
+        assert not allclose(inf, -inf, 1.0, 1.0)
+
+    @pytest.mark.parametrize("expected", [float("inf"), float("-inf")])
+    def test_an_infinity_is_close_only_to_itself(self, expected: float) -> None:
+        """As numpy.isclose: rel_tol x inf is no bound (a finite answer to an infinite expected
+        output was ACCEPTED by EvalPlus questions, whose rel_tol is 1e-7)."""
+        spec = CheckerSpec(CheckerName.EVALPLUS, abs_tol=0.0, rel_tol=1e-7)
+        assert not allclose(5.0, expected, 0.0, 1e-7)
+        assert not allclose(expected, 5.0, 0.0, 1e-7)
+        assert not allclose([5.0, 1.0], [expected, 1.0], 1.0, 1.0)
+        assert not evalplus_equal(typed(5.0), typed(expected), spec)
+        assert not evalplus_equal(typed([5.0, 1.0]), typed([expected, 1.0]), spec)
+        assert evalplus_equal(typed([expected, 1.0]), typed([expected, 1.0 + 1e-9]), spec)
+        assert not allclose(10**400, 1.0, 1.0, 1.0)  # past the float range: close to nothing
+
+
+class TestEvalPlusTolerance:
+    def test_float_outputs_get_the_default_tolerance(self) -> None:
+        exact = CheckerSpec(CheckerName.EVALPLUS, abs_tol=0.0, rel_tol=0.0)
+        assert is_floats(1.5)
+        assert is_floats([1.5, 2.5])
+        assert not is_floats([1.5, 2])
+        assert not is_floats([])
+        assert evalplus_equal(typed(0.3000004), typed(0.3), exact)
+        assert evalplus_equal(typed([0.3000004, 1.0]), typed([0.3, 1.0]), exact)
+        assert not evalplus_equal(typed(0.300002), typed(0.3), exact)
+        assert not evalplus_equal(typed(1), typed(2), exact)
+
+    def test_an_equal_value_in_another_text(self) -> None:
+        # 1 == 1.0 in Python: equal under MBPP's oracles' exact comparison too
+        assert mbpp(1, 1.0, "other")
+        assert mbpp(5, 5.0, "sum_div", 7)
+
+
+class TestTaggedValues:
+    def test_an_object_decodes_to_an_opaque_value_equal_to_nothing(self) -> None:
+        text = json.dumps({"$t": "object", "type": "Node", "v": "<Node 1>"})
+        value = loads(text)
+        assert isinstance(value, Opaque)
+        assert repr(value) == "<Node <Node 1>>"
+        assert not value == loads(text)  # noqa: SIM201 - __eq__ itself is what is checked
+        assert value != 1
+
+    def test_undecodable_values_name_their_error(self) -> None:
+        with pytest.raises(TaggedValueError, match="TypeError"):
+            decode({"$t": "set", "v": [[1]]})  # an unhashable element
+        with pytest.raises(TaggedValueError, match="bytes not given as a list"):
+            loads('{"$t": "bytes", "v": 1000000}')
+
+    def test_a_comparison_that_raises_is_not_equal(self) -> None:
+        class Raises:
+            def __eq__(self, other: object) -> bool:
+                raise TypeError("no")
+
+            __hash__ = object.__hash__
+
+        assert not values_equal(Raises(), 1)
+        assert values_equal(1, 1.0)
