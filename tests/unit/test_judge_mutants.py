@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections import Counter
 
 import pytest
 
+from grader.api.batch import SUMMARY_STEP, summary
 from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
-from grader.judge.checkers import INT_DIGITS, lcb_equal, text_equal, value_equal
+from grader.judge.checkers import INT_DIGITS, lcb_equal, poly_root, text_equal, value_equal
 from grader.judge.outcome import judge_test
 from grader.judge.values import Opaque, TaggedValueError, allclose, decode, evalplus_equal, is_floats, loads
 from grader.judge.values import _equal as values_equal
-from grader.judge.verdict import Verdict
+from grader.judge.verdict import TestVerdict as Tv  # aliased so pytest does not collect it
+from grader.judge.verdict import Verdict, overall
 from grader.runner.codec import TYPED_MARKER, tagged
 from tests.unit.runs import run
 
@@ -296,3 +300,78 @@ class TestTaggedValues:
 
         assert not values_equal(Raises(), 1)
         assert values_equal(1, 1.0)
+
+
+class TestLongIntegerNeighbours:
+    def test_short_integers_beside_a_long_one_are_still_numbers(self) -> None:
+        long = "1" + "0" * (INT_DIGITS + 1)
+        assert value_equal(f"[1, {long}]", f"[1.0, {long}]", JSON)
+        assert not value_equal(f"[1, {long}]", f"[2, {long}]", JSON)
+
+
+class TestPolyRoot:
+    SPEC = CheckerSpec(CheckerName.POLY_ROOT, abs_tol=1e-6, rel_tol=0.0)
+
+    def test_a_root_after_the_marker_and_blank_lines(self) -> None:
+        # p(x) = -2 + x: the first line that is neither blank nor a comment holds the coefficients
+        test_input = f"{TYPED_MARKER}\n\n[-2, 1]\n[3]\n"
+        assert poly_root(test_input, "2.0", self.SPEC)
+        assert poly_root(test_input, "2", self.SPEC)
+        assert not poly_root(test_input, "3.0", self.SPEC)
+
+    def test_no_coefficients_no_root(self) -> None:
+        assert not poly_root(f"{TYPED_MARKER}\n", "2.0", self.SPEC)
+        assert not poly_root("", "0.0", self.SPEC)
+
+
+class TestOverallDefaults:
+    def test_no_compile_output_unless_given(self) -> None:
+        ok = Tv(index=0, verdict=Verdict.ACCEPTED, public=True)
+        assert overall([ok]).compile_output == ""
+
+
+async def test_summary_of_a_batch() -> None:
+    samples, accepted = Counter({"b": 2, "a": 3}), Counter({"a": 1, "b": 2})
+    result = await summary([2, 1, 2, 3], samples, accepted, errors=1)
+    assert (result.graded, result.errors, result.accepted) == (4, 1, 3)
+    assert [(q.question_id, q.samples, q.correct) for q in result.questions] == [("a", 3, 1), ("b", 2, 2)]
+    a, b = result.questions
+    assert [(p.k, round(p.value, 9)) for p in a.pass_at_k] == [
+        (1, round(1 / 3, 9)),
+        (2, round(2 / 3, 9)),
+        (3, 1.0),
+    ]
+    assert [(p.k, p.value) for p in b.pass_at_k] == [(1, 1.0), (2, 1.0)]  # k up to each question's samples
+    # overall: only the k every question has samples for
+    assert [(p.k, round(p.value, 9)) for p in result.overall] == [(1, round(2 / 3, 9)), (2, round(5 / 6, 9))]
+
+
+async def test_summary_without_ks_uses_those_every_question_allows() -> None:
+    result = await summary([], Counter({"a": 5, "b": 7}), Counter({"a": 5}), errors=0)
+    assert [p.k for p in result.overall] == [1, 5]
+    assert [p.k for p in result.questions[1].pass_at_k] == [1, 5]
+    assert [round(p.value, 9) for p in result.overall] == [0.5, 0.5]
+
+
+async def test_summary_of_nothing() -> None:
+    result = await summary([1], Counter(), Counter(), errors=0)
+    assert (result.graded, result.accepted, len(result.questions), len(result.overall)) == (0, 0, 0, 0)
+
+
+async def test_summary_yields_to_the_loop_every_step() -> None:
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    count = 2 * SUMMARY_STEP + 100
+    samples = Counter({f"q{i:05}": 1 for i in range(count)})
+    task = asyncio.ensure_future(ticker())
+    await asyncio.sleep(0)
+    started = ticks
+    await summary([1], samples, Counter(), errors=0)
+    task.cancel()
+    assert ticks - started == 2  # once after each SUMMARY_STEP questions
