@@ -21,6 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 MUTANTS = REPO / "mutants"
 EQUIVALENT = REPO / "tests" / "mutation" / "equivalent.txt"
+RECORDED = REPO / "tests" / "mutation" / "scores.txt"
+"""The scores of the last whole run (`--record`); `--changed` runs the units changed since."""
 THRESHOLD = 0.90
 
 # mutmut names a mutant `<module>.x_<function>__mutmut_<n>`, or for a method
@@ -130,12 +132,41 @@ def _natural(name: str) -> tuple[str, int]:
     return stem, int(number) if number.isdigit() else 0
 
 
+def unit_files(unit: str) -> set[str]:
+    """The source files of a unit's mutants: `grader.judge.checkers.x_...` is grader/judge/checkers.py."""
+    files = set()
+    for pattern in UNITS[unit]:
+        module = pattern.split(".x", 1)[0].rstrip(".*")
+        files.add(module.replace(".", "/") + ".py")
+    return files
+
+
+def changed_units() -> tuple[list[str], str]:
+    """The units whose source changed since the commit that last recorded the scores (the
+    working tree included), and that commit; every unit when there is none."""
+    last = subprocess.run(["git", "log", "-1", "--format=%H", "--", str(RECORDED.relative_to(REPO))],
+                          cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    if not last:
+        return list(UNITS), "(no recorded scores)"
+    diff = subprocess.run(["git", "diff", "--name-only", last, "--", "grader"],
+                          cwd=REPO, capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    return [unit for unit in UNITS if unit_files(unit) & set(diff)], last[:12]
+
+
 def run_mutmut(units: list[str], max_children: int) -> int:
     env = dict(os.environ)
     env.setdefault("GRADER_DATASETS", str(REPO.parent / "shared" / "datasets"))
     patterns = [p for unit in units for p in UNITS[unit]]
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), *patterns]
     return subprocess.run(command, cwd=REPO, env=env, check=False).returncode
+
+
+def table(by_unit: dict[str, Score], units: list[str]) -> list[str]:
+    lines = [f"{'unit':<16} {'killed':>6} / {'total':>5}  {'equiv':>5}  {'score':>6}"]
+    for unit in units:
+        s = by_unit[unit]
+        lines.append(f"{unit:<16} {s.killed:>6} / {s.counted:>5}  {s.equivalent:>5}  {s.ratio:>6.1%}")
+    return lines
 
 
 def report(by_unit: dict[str, Score], units: list[str], equivalent: dict[str, str]) -> bool:
@@ -162,19 +193,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", action="store_true", help="run mutmut over the units first")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
+    since = f"only the units whose source changed since {RECORDED.name} was last committed"
+    parser.add_argument("--changed", action="store_true", help=since)
+    parser.add_argument("--record", action="store_true", help=f"write the scores to {RECORDED.name}")
     parser.add_argument("units", nargs="*", help=f"units to run and score (default: {', '.join(UNITS)})")
     args = parser.parse_args(argv)
     units = args.units or list(UNITS)
     unknown = sorted(set(units) - set(UNITS))
     if unknown:
         parser.error(f"unknown units: {', '.join(unknown)}")
+    if args.changed:
+        units, since = changed_units()
+        print(f"units changed since {since}: {', '.join(units) or 'none'}")
+        if not units:
+            return 0
     if args.run:
         code = run_mutmut(units, args.max_children)
         if code != 0:
             print(f"mutmut run exited with {code}", file=sys.stderr)
             return code
     equivalent = load_equivalent()
-    return 0 if report(scores(load_results(), equivalent), units, equivalent) else 1
+    by_unit = scores(load_results(), equivalent)
+    ok = report(by_unit, units, equivalent)
+    if args.record:
+        RECORDED.write_text("\n".join(table(by_unit, units)) + "\n", "utf-8")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
