@@ -375,3 +375,41 @@ async def test_summary_yields_to_the_loop_every_step() -> None:
     await summary([1], samples, Counter(), errors=0)
     task.cancel()
     assert ticks - started == 2  # once after each SUMMARY_STEP questions
+
+
+class TestFloatCheckerOnValues:
+    """The float checker walks JSON values: numbers within the tolerances, everything else equal."""
+
+    def test_strings_beside_numbers_must_be_equal(self) -> None:
+        assert value_equal('["x", 1.0]', '["x", 1.0000000001]', FLOAT)
+        assert value_equal('{"k": "v", "n": null}', '{"k": "v", "n": null}', FLOAT)
+        assert not value_equal('["x", 1.0]', '["y", 1.0]', FLOAT)
+
+    @pytest.mark.parametrize(
+        ("got", "expected"),
+        [('["a", "b"]', '"ab"'), ('"ab"', '["a", "b"]'), ("[1]", "null"), ('{"a": 1}', '["a"]'),
+         ('["a"]', '{"a": 1}'), ('{"a": 1}', '"a"'), ("[1.0]", "1.0"), ("1.0", '"1.0"'), ("null", "0")],
+    )  # fmt: skip
+    def test_other_shapes_are_not_equal(self, got: str, expected: str) -> None:
+        assert not value_equal(got, expected, FLOAT)
+        assert not value_equal(expected, got, FLOAT)
+
+
+class TestPolyRootAnswers:
+    SPEC = CheckerSpec(CheckerName.POLY_ROOT, abs_tol=1e-6, rel_tol=0.0)
+
+    @pytest.mark.parametrize("answer", ["true", '"1"', "[1]", "null", "not json", '{"x": 1}'])
+    def test_only_a_number_is_an_answer(self, answer: str) -> None:
+        assert poly_root("[-1, 1]\n", "1.0", self.SPEC)
+        assert not poly_root("[-1, 1]\n", answer, self.SPEC)
+
+    @pytest.mark.parametrize("coefficients", ['"0"', '"1"', '{"0": 0}', "0", "not json", '["a"]', "[[0]]"])
+    def test_only_a_list_of_numbers_is_a_polynomial(self, coefficients: str) -> None:
+        assert not poly_root(f"{coefficients}\n", "1.0", self.SPEC)
+
+    def test_an_overflowing_value_is_no_root(self) -> None:
+        assert not poly_root("[0, 0, 1]\n", "1e308", self.SPEC)
+
+    def test_the_tolerance_is_inclusive(self) -> None:
+        assert poly_root("[0.5]\n", "3", CheckerSpec(CheckerName.POLY_ROOT, abs_tol=0.5))
+        assert not poly_root("[0.5]\n", "3", CheckerSpec(CheckerName.POLY_ROOT, abs_tol=0.25))
