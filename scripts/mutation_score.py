@@ -153,10 +153,14 @@ def changed_units() -> tuple[list[str], str]:
     return [unit for unit in UNITS if unit_files(unit) & set(diff)], last[:12]
 
 
-def run_mutmut(units: list[str], max_children: int) -> int:
+def run_mutmut(units: list[str], max_children: int, only: list[str] | None = None) -> int:
+    """mutmut over the units' mutants (it reruns every mutant it is given by name or pattern), or
+    over `only` those."""
     env = dict(os.environ)
     env.setdefault("GRADER_DATASETS", str(REPO.parent / "shared" / "datasets"))
-    patterns = [p for unit in units for p in UNITS[unit]]
+    patterns = only if only is not None else [p for unit in units for p in UNITS[unit]]
+    if not patterns:
+        return 0
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), *patterns]
     return subprocess.run(command, cwd=REPO, env=env, check=False).returncode
 
@@ -196,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     since = f"only the units whose source changed since {RECORDED.name} was last committed"
     parser.add_argument("--changed", action="store_true", help=since)
     parser.add_argument("--record", action="store_true", help=f"write the scores to {RECORDED.name}")
+    again = "run mutmut again over the last run's survivors only (after adding tests)"
+    parser.add_argument("--survivors", action="store_true", help=again)
     parser.add_argument("units", nargs="*", help=f"units to run and score (default: {', '.join(UNITS)})")
     args = parser.parse_args(argv)
     units = args.units or list(UNITS)
@@ -207,8 +213,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"units changed since {since}: {', '.join(units) or 'none'}")
         if not units:
             return 0
-    if args.run:
-        code = run_mutmut(units, args.max_children)
+    if args.run or args.survivors:
+        only = None
+        if args.survivors:
+            by_unit = scores(load_results(), load_equivalent())
+            only = [n for unit in units for n in by_unit[unit].survivors + by_unit[unit].unchecked]
+        code = run_mutmut(units, args.max_children, only)
         if code != 0:
             print(f"mutmut run exited with {code}", file=sys.stderr)
             return code

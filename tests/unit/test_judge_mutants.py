@@ -286,9 +286,9 @@ class TestTaggedValues:
         assert value != 1
 
     def test_undecodable_values_name_their_error(self) -> None:
-        with pytest.raises(TaggedValueError, match="TypeError"):
+        with pytest.raises(TaggedValueError, match=r"^TypeError$"):
             decode({"$t": "set", "v": [[1]]})  # an unhashable element
-        with pytest.raises(TaggedValueError, match="bytes not given as a list"):
+        with pytest.raises(TaggedValueError, match=r"^bytes not given as a list$"):
             loads('{"$t": "bytes", "v": 1000000}')
 
     def test_a_comparison_that_raises_is_not_equal(self) -> None:
@@ -413,3 +413,26 @@ class TestPolyRootAnswers:
     def test_the_tolerance_is_inclusive(self) -> None:
         assert poly_root("[0.5]\n", "3", CheckerSpec(CheckerName.POLY_ROOT, abs_tol=0.5))
         assert not poly_root("[0.5]\n", "3", CheckerSpec(CheckerName.POLY_ROOT, abs_tol=0.25))
+
+
+class TestEvalPlusRule:
+    """Python's ==, then a tolerance only for float outputs (or the task's atol), same type and length."""
+
+    def test_equal_values_in_other_texts(self) -> None:
+        assert evalplus_equal(typed(1), typed(1.0), EP)
+        assert evalplus_equal(typed([1, 2]), "[1,2]", EP)
+
+    def test_no_tolerance_unless_the_output_is_floats(self) -> None:
+        assert not evalplus_equal(typed([1, 2]), typed([1, 2.0000001]), EP)
+        assert not evalplus_equal(typed(100000001), typed(100000000), EP)
+        assert evalplus_equal(typed([1.0, 2.0000001]), typed([1.0, 2.0]), EP)
+
+    def test_the_tolerance_needs_the_same_type_and_length(self) -> None:
+        assert not evalplus_equal(typed([0.3000001]), typed((0.3,)), EP)
+        assert not evalplus_equal(typed([0.3, 0.3]), typed([0.3]), EP)  # allclose alone would broadcast
+        assert not evalplus_equal(typed([0.3]), typed([0.3, 0.3]), EP)
+
+    def test_mbpp_arguments_are_lines_not_words(self) -> None:
+        spaced = f'{TYPED_MARKER}\n{{"$t": "float", "v": "3.0"}}\n4'
+        assert evalplus_equal(typed(35), typed(33), EP, task_id="Mbpp/581", entry_point="surface_Area",
+                              test_input=spaced)  # fmt: skip
