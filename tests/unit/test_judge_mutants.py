@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from typing import ClassVar
 
 import pytest
 
 from grader.api.batch import SUMMARY_STEP, summary
 from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
+from grader.judge import checkers
 from grader.judge.checkers import INT_DIGITS, lcb_equal, poly_root, text_equal, value_equal
-from grader.judge.outcome import judge_test
+from grader.judge.outcome import SHOWN, judge_test, judge_tests
 from grader.judge.values import Opaque, TaggedValueError, allclose, decode, evalplus_equal, is_floats, loads
 from grader.judge.values import _equal as values_equal
 from grader.judge.verdict import TestVerdict as Tv  # aliased so pytest does not collect it
@@ -436,3 +438,82 @@ class TestEvalPlusRule:
         spaced = f'{TYPED_MARKER}\n{{"$t": "float", "v": "3.0"}}\n4'
         assert evalplus_equal(typed(35), typed(33), EP, task_id="Mbpp/581", entry_point="surface_Area",
                               test_input=spaced)  # fmt: skip
+
+
+class TestPieces:
+    """Long answers are split in pieces of about CHUNK characters: the pieces never change a result."""
+
+    PAIRS: ClassVar[list[tuple[str, str, bool]]] = [
+        ("1\n2\n3\n4\n5\n6", "1\n2\n3\n4\n5\n6", True),
+        ("1\n2\n3\n4\n5\n6", "1\n2\n3\n4\n5\n7", False),
+        ("12\n345\n6789\n0", "12\n345\n6789\n0.0", True),
+        ("12\n345\n6789\n0", "12\n345\n678\n90", False),
+        ("1 2\n3  4\n5 6", "1  2\n3 4\n5 6", True),
+        ("1 2\n3 4\n5 6", "1\n2 3\n4 5 6", False),
+        ("a\n\nb\n\nc", "a\n\nb\n\nc", True),
+        ("a\n\nb\n\nc", "a\n\nb\nc\n", False),
+    ]
+
+    @pytest.mark.parametrize("chunk", [1, 2, 3, 4, 5, 7])
+    def test_lines_in_pieces(self, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(checkers, "CHUNK", chunk)
+        for got, expected, equal in self.PAIRS:
+            assert lcb_equal(got, expected) is equal, (got, expected)
+            assert lcb_equal(expected, got) is equal, (expected, got)
+
+    @pytest.mark.parametrize("chunk", [1, 2, 3, 5])
+    def test_tokens_in_pieces(self, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(checkers, "CHUNK", chunk)
+        assert text_equal("10 200 3000 4 5", "10  200\n3000 4 5", TOKENS)
+        assert not text_equal("10 200 3000 4 5", "10 200 300 04 5", TOKENS)
+        assert not text_equal("10 200 3000 4 5", "10 200 3000 4", TOKENS)
+
+
+class TestFloatTokens:
+    SPEC = CheckerSpec(CheckerName.FLOAT, abs_tol=0.5, rel_tol=0.0)
+
+    def test_infinities_in_other_spellings(self) -> None:
+        assert text_equal("Infinity", "inf", FLOAT)
+        assert text_equal("-inf", "-Infinity", FLOAT)
+        assert not text_equal("inf", "-inf", FLOAT)
+        assert not text_equal("inf", "1e308", FLOAT)
+
+    def test_a_difference_past_any_number_is_not_close(self) -> None:
+        huge = "9E+999999999999999999"
+        assert not text_equal(huge, f"-{huge}", CheckerSpec(CheckerName.FLOAT, abs_tol=1e300, rel_tol=1.0))
+
+    def test_the_tolerance_is_inclusive(self) -> None:
+        assert text_equal("1.5", "1.0", self.SPEC)
+        assert not text_equal("1.6", "1.0", self.SPEC)
+
+    def test_a_signalling_nan_is_a_wrong_token(self) -> None:
+        assert not lcb_equal("sNaN", "1")
+        assert not lcb_equal("1", "sNaN")
+        assert not text_equal("sNaN", "1", FLOAT)
+
+
+class TestDetails:
+    def test_an_answer_of_exactly_shown_characters_is_not_clipped(self) -> None:
+        test = Case("\n", "1\n", True)
+        detail = judge_test(stdin_question(), test, run(stdout=b"x" * SHOWN)).detail
+        assert "chars)" not in detail
+        assert "x" * SHOWN in detail
+        assert (
+            f"({SHOWN + 1} chars)"
+            in judge_test(stdin_question(), test, run(stdout=b"x" * (SHOWN + 1))).detail
+        )
+
+    def test_a_lone_surrogate_in_an_answer_is_replaced_in_the_detail(self) -> None:
+        test = Case("[]\n", "1", True)
+        judgement = judge_test(call_question(), test, run(report={"value": '"\ud800"'}))
+        assert judgement.verdict is Verdict.WRONG_ANSWER
+        assert judgement.detail.startswith("expected 1, got ")
+        judgement.detail.encode("utf-8")
+
+
+class TestJudgeTests:
+    def test_every_test_is_judged_unless_asked_to_stop(self) -> None:
+        question = stdin_question()
+        items = [(i, Case("\n", "1\n", False), run(stdout=b"2\n")) for i in range(3)]
+        assert [j.verdict for j in judge_tests(question, items)] == [Verdict.WRONG_ANSWER] * 3
+        assert len(judge_tests(question, items, stop_early=True)) == 1
