@@ -8,13 +8,14 @@ from collections import Counter
 from typing import ClassVar
 
 import pytest
+from structlog.testing import capture_logs
 
 from grader.api.batch import SUMMARY_STEP, summary
 from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
-from grader.judge import checkers
+from grader.judge import checkers, outcome
 from grader.judge.checkers import INT_DIGITS, lcb_equal, poly_root, text_equal, value_equal
-from grader.judge.outcome import SHOWN, judge_test, judge_tests
+from grader.judge.outcome import SHOWN, Judgement, judge_test, judge_tests
 from grader.judge.values import Opaque, TaggedValueError, allclose, decode, evalplus_equal, is_floats, loads
 from grader.judge.values import _equal as values_equal
 from grader.judge.verdict import TestVerdict as Tv  # aliased so pytest does not collect it
@@ -517,3 +518,74 @@ class TestJudgeTests:
         items = [(i, Case("\n", "1\n", False), run(stdout=b"2\n")) for i in range(3)]
         assert [j.verdict for j in judge_tests(question, items)] == [Verdict.WRONG_ANSWER] * 3
         assert len(judge_tests(question, items, stop_early=True)) == 1
+
+
+def evalplus_question(qid: str = "Mbpp/295", entry_point: str = "sum_div") -> QuestionInfo:
+    return QuestionInfo(id=qid, title="Q", kind=QuestionKind.CALL, entry_point=entry_point, limits=LIMITS,
+                        checker=EP)  # fmt: skip
+
+
+class TestJudgeCalls:
+    """A call's answer under its question's rule: EvalPlus's on the typed value, poly roots, JSON."""
+
+    def test_evalplus_questions_use_the_typed_value_and_the_task(self) -> None:
+        test = Case(mbpp_input(7), typed(5), False)
+        zero = run(report={"value": "0", "typed": typed(0)})
+        assert judge_test(evalplus_question(), test, zero).verdict is Verdict.ACCEPTED  # MBPP's oracle
+        other = evalplus_question("HumanEval/1", "sum_div")
+        assert judge_test(other, test, zero).verdict is Verdict.WRONG_ANSWER
+        wrong = judge_test(evalplus_question(), test, run(report={"value": "3", "typed": typed(3)}))
+        assert (wrong.verdict, wrong.detail) == (Verdict.WRONG_ANSWER, "expected 5, got 3")
+
+    def test_the_tuple_in_a_typed_value_counts(self) -> None:
+        test = Case(mbpp_input(7), typed((1, 2)), False)
+        as_list = run(report={"value": "[1, 2]", "typed": typed([1, 2])})
+        assert (
+            judge_test(evalplus_question("HumanEval/2", "f"), test, as_list).verdict is Verdict.WRONG_ANSWER
+        )
+
+    def test_other_checkers_use_the_plain_value(self) -> None:
+        test = Case("[]\n", "[1, 2]", False)
+        answer = run(report={"value": "[1, 2]", "typed": typed((1, 2))})
+        assert judge_test(call_question(), test, answer).verdict is Verdict.ACCEPTED
+
+    def test_poly_root_answers_plain_or_typed(self) -> None:
+        spec = CheckerSpec(CheckerName.POLY_ROOT, abs_tol=1e-6, rel_tol=0.0)
+        question = call_question(spec)
+        test = Case(f"{TYPED_MARKER}\n[-2, 1]\n", "7.0", False)  # any root is right, not only the expected
+        assert judge_test(question, test, run(report={"value": "2.0"})).verdict is Verdict.ACCEPTED
+        assert judge_test(question, test, run(report={"typed": "2.0"})).verdict is Verdict.ACCEPTED
+        assert (
+            judge_test(question, test, run(report={"value": "2.0", "typed": "3.0"})).verdict
+            is Verdict.ACCEPTED
+        )
+        wrong = judge_test(question, test, run(report={"value": "3.0"}))
+        assert (wrong.verdict, wrong.detail) == (Verdict.WRONG_ANSWER, "expected 7.0, got 3.0")
+        # without the poly-root checker, a typed value alone is no plain value
+        json_only = judge_test(call_question(), Case("[]\n", "2.0", False), run(report={"typed": "2.0"}))
+        assert json_only.verdict is Verdict.RUNTIME_ERROR
+
+    def test_undecodable_stdout_is_replaced_not_refused(self) -> None:
+        test = Case("\n", "\ufffd\n", False)
+        assert judge_test(stdin_question(), test, run(stdout=b"\xff\n")).verdict is Verdict.ACCEPTED
+
+    def test_an_exception_without_a_message(self) -> None:
+        report = {"exception": "ValueError", "message": ""}
+        judgement = judge_test(stdin_question(), Case("\n", "1\n", True), run(exit_code=1, report=report))
+        assert (judgement.verdict, judgement.detail) == (Verdict.RUNTIME_ERROR, "ValueError")
+
+
+class TestCheckerFailure:
+    def test_a_checker_that_raises_is_a_wrong_answer_logged_by_name(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def broken(*_args: object) -> bool:
+            raise KeyError("secret expected output")
+
+        monkeypatch.setattr(outcome, "text_equal", broken)
+        with capture_logs() as logs:
+            judgement = judge_test(stdin_question(), Case("\n", "1\n", False), run(stdout=b"1\n"), index=4)
+        assert judgement == Judgement(Verdict.WRONG_ANSWER, "the answer could not be judged")
+        expected = {"event": "checker_failed", "log_level": "error", "checker": "lcb", "question_id": "q",
+                    "test_index": 4, "error_type": "KeyError"}  # fmt: skip
+        assert logs == [expected]
