@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections import Counter
 from typing import ClassVar
 
@@ -16,6 +17,7 @@ from grader.bank.model import TestCase as Case  # aliased so pytest does not col
 from grader.judge import checkers, outcome
 from grader.judge.checkers import INT_DIGITS, lcb_equal, poly_root, text_equal, value_equal
 from grader.judge.outcome import SHOWN, Judgement, judge_test, judge_tests
+from grader.judge.passk import EXACT_UP_TO, pass_at_k
 from grader.judge.values import Opaque, TaggedValueError, allclose, decode, evalplus_equal, is_floats, loads
 from grader.judge.values import _equal as values_equal
 from grader.judge.verdict import TestVerdict as Tv  # aliased so pytest does not collect it
@@ -589,3 +591,12 @@ class TestCheckerFailure:
         expected = {"event": "checker_failed", "log_level": "error", "checker": "lcb", "question_id": "q",
                     "test_index": 4, "error_type": "KeyError"}  # fmt: skip
         assert logs == [expected]
+
+
+class TestPassAtKExactness:
+    def test_exact_up_to_and_including_exact_up_to(self) -> None:
+        """At n = EXACT_UP_TO the binomials, rounded once (the product rounds at each factor)."""
+        for c, k in ((1, 14), (1, 36), (1, 39), (1, 57)):
+            assert pass_at_k(EXACT_UP_TO, c, k) == 1.0 - math.comb(EXACT_UP_TO - c, k) / math.comb(
+                EXACT_UP_TO, k
+            )
