@@ -39,8 +39,8 @@ test-unit: $(VENV_STAMP)
 mutate: $(VENV_STAMP)
 	$(PY) scripts/mutation_score.py --run
 
-# CI's: the whole run takes longer than CI's budget on 2 cores, so only the modules whose source
-# changed since tests/mutation/scores.txt was last committed (make mutate-record writes it).
+# Only the modules whose source changed since tests/mutation/scores.txt was last committed (make
+# mutate-record writes it): CI's fallback should the whole run outgrow its budget.
 mutate-changed: $(VENV_STAMP)
 	$(PY) scripts/mutation_score.py --run --changed
 
