@@ -539,6 +539,14 @@ class TestJudgeCalls:
         wrong = judge_test(evalplus_question(), test, run(report={"value": "3", "typed": typed(3)}))
         assert (wrong.verdict, wrong.detail) == (Verdict.WRONG_ANSWER, "expected 5, got 3")
 
+    def test_the_oracles_read_the_tests_arguments(self) -> None:
+        test = Case(mbpp_input(3, 4), typed(33), False)
+        formula = run(report={"value": "35", "typed": typed(35)})
+        assert (
+            judge_test(evalplus_question("Mbpp/581", "surface_Area"), test, formula).verdict
+            is Verdict.ACCEPTED
+        )
+
     def test_the_tuple_in_a_typed_value_counts(self) -> None:
         test = Case(mbpp_input(7), typed((1, 2)), False)
         as_list = run(report={"value": "[1, 2]", "typed": typed([1, 2])})
