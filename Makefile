@@ -1,8 +1,8 @@
-# make setup | demo | test | test-runsc | lint | proto | image
+# make setup | demo | test | test-runsc | mutate | lint | proto | image
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: setup demo test test-unit test-runsc lint proto image docker clean
+.PHONY: setup demo test test-unit test-runsc mutate mutate-changed mutate-record lint proto image docker clean
 
 setup: $(VENV_STAMP) docker image ; scripts/ensure_chromium.sh
 
@@ -44,6 +44,20 @@ fuzz: setup
 test-unit: $(VENV_STAMP)
 	$(PY) -m pytest -q tests/unit
 
+# Mutation testing of the modules that decide verdicts and limits, against tests/unit (mutmut,
+# [tool.mutmut] in pyproject.toml): per-module scores; fails under 90 % killed (docs/testing.md).
+# Results are kept in mutants/: a second run retests only the functions that changed.
+mutate: $(VENV_STAMP)
+	$(PY) scripts/mutation_score.py --run
+
+# Only the modules whose source changed since tests/mutation/scores.txt was last committed (make
+# mutate-record writes it): CI's fallback should the whole run outgrow its budget.
+mutate-changed: $(VENV_STAMP)
+	$(PY) scripts/mutation_score.py --run --changed
+
+mutate-record: $(VENV_STAMP)
+	$(PY) scripts/mutation_score.py --run --record
+
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check grader tests bench scripts
 	.venv/bin/ruff format --check grader tests bench scripts
@@ -53,4 +67,4 @@ proto: $(VENV_STAMP)
 	scripts/gen_proto.sh
 
 clean:
-	rm -rf .venv .pytest_cache .mypy_cache
+	rm -rf .venv .pytest_cache .mypy_cache mutants

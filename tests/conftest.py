@@ -18,7 +18,8 @@ settings.register_profile("fuzz", derandomize=False, max_examples=2000, print_bl
 settings.load_profile(os.environ.get("GRADER_HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATASETS = REPO.parent / "shared" / "datasets"
+# GRADER_DATASETS: where they are when the tests run from a copy of the repo (make mutate's mutants/).
+SHARED_DATASETS = Path(os.environ.get("GRADER_DATASETS") or REPO.parent / "shared" / "datasets")
 
 
 @pytest.fixture(scope="session")

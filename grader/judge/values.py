@@ -79,7 +79,10 @@ def _numbers(value: Any) -> Sequence[bool | int | float] | None:
 
 
 def _close(x: float, y: float, atol: float, rtol: float) -> bool:
-    return (math.isinf(x) and x == y) or abs(x - y) <= atol + rtol * abs(y)
+    # As numpy.isclose: an infinity is close only to itself (rtol * inf would take any number).
+    if math.isinf(x) or math.isinf(y):
+        return x == y
+    return abs(x - y) <= atol + rtol * abs(y)
 
 
 def allclose(got: Any, expected: Any, atol: float, rtol: float) -> bool:

@@ -35,8 +35,9 @@ from grader.bank.model import (
 )
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
 from grader.bank.model import TestSet as Sets  # aliased so pytest does not collect it
+from tests.conftest import SHARED_DATASETS
 
-DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+DATASETS = SHARED_DATASETS
 LCB_FIXTURE = DATASETS / "lcb" / "lcb_1873_A_full_tests_fixture.json"
 HUMANEVAL = DATASETS / "humaneval" / "HumanEval.jsonl"
 

@@ -24,8 +24,9 @@ from grader.bank.formats.leetcode import (
     read_leetcode_row,
 )
 from grader.bank.model import BankFormatError, CheckerName, CheckerSpec, Prelude, QuestionKind
+from tests.conftest import SHARED_DATASETS
 
-DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+DATASETS = SHARED_DATASETS
 LEETCODE = DATASETS / "leetcode" / "LeetCodeDataset-v0.3.1-test.jsonl.gz"
 HUMANEVAL = DATASETS / "humaneval" / "HumanEval.jsonl"
 

@@ -34,8 +34,9 @@ from grader.bank.store import (
     DuplicateQuestionError,
     NoTestsError,
 )
+from tests.conftest import SHARED_DATASETS
 
-DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+DATASETS = SHARED_DATASETS
 
 
 def question(qid: str, release_date: str = "", n_private: int = 2, **info: Any) -> Question:

@@ -28,8 +28,9 @@ from grader.evaluate import (
 )
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
+from tests.conftest import SHARED_DATASETS
 
-LCB = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "lcb"
+LCB = SHARED_DATASETS / "lcb"
 ANSWERS = LCB / "LCB_generation_model_answer_zft-community-8b-bs4.jsonl"
 JUDGMENTS = LCB / "LCB_generation_model_judgment_ground_truth_judgment.jsonl"
 

@@ -243,6 +243,8 @@ class TestFlow:
         assert result.verdict is Verdict.WRONG_ANSWER
         assert (result.tests_passed, result.tests_total) == (1, 4)
         assert [t.public for t in result.tests] == [True, True, False, False]
+        assert [t.index for t in result.tests] == [0, 1, 2, 3]  # the skipped ones keep their places
+        assert result.compile_output == ""
 
     def test_base_test_set_runs_only_the_base_tests(self, bank: BankStore) -> None:
         sandbox = FakeSandbox(correct)
