@@ -21,9 +21,9 @@ from tests.integration.conftest import require_docker
 REPO = Path(__file__).resolve().parents[2]
 TASKS = {"humaneval": 164, "mbpp": 378}
 RAW_MIN = 0.985
-EXPLAINED_MIN = 0.994
-"""Of 164 HumanEval samples no unexplained one; of MBPP's 378, two (Mbpp/255, whose canonical
-solution does not run within 4 GiB so the bank leaves it out, is one of them)."""
+MAX_UNEXPLAINED = 0
+"""The first model's base verdicts all agree here (as do all six models' on HumanEval): one
+correct solution timed out, or one wrong one accepted, without evidence of why, fails."""
 
 
 def shown(d: dict[str, Any]) -> bool:
@@ -53,7 +53,7 @@ def test_parity_report(dataset: str, datasets: Path, tmp_path: Path) -> None:
     assert explained == sum(shown(d) for d in model["disagreements"]), run.stdout
     assert all(d["explained"] == shown(d) for d in model["disagreements"]), run.stdout
     assert agree / total >= RAW_MIN, run.stdout
-    assert (agree + explained) / total >= EXPLAINED_MIN, run.stdout
+    assert total - agree - explained <= MAX_UNEXPLAINED, run.stdout
 
 
 CANONICAL_0 = """
