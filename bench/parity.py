@@ -21,7 +21,9 @@ this same run, and counts as explained only by what that shows:
 
 * the peer's fresh verdict: EvalPlus 0.3.1 (from PyPI, in its own virtualenv
   bench/.venv-evalplus) is run on the disagreeing solutions; if its verdict now agrees with
-  ours, the recorded one was not reproducible here;
+  ours, the recorded one was not reproducible here — unless ours is a TIME_LIMIT_EXCEEDED the
+  CPU measurement below contradicts (the candidate needs well under the limit: a timeout by the
+  wall clock on a loaded machine, which the peer, timed by the wall clock, may share);
 * the candidate's CPU time: a time-shaped disagreement (ours TIME_LIMIT_EXCEEDED and the peer's
   pass, or ours ACCEPTED and the peer's fail) is graded again by grader itself on a copy of the
   bank whose limits for those tasks are raised (x MEASURE_FACTOR), on an operator-side server
@@ -157,12 +159,22 @@ class Disagreement:
         """Explained only by what was measured in this run."""
         if not self.graded:
             self.why = "unexplained: not graded (the task is not in the bank)"
+        elif self.contradicted():
+            # Our TLE on an input the candidate finishes well within its CPU limit: not a slow
+            # solution but grader's own error (the wall-clock backstop on a loaded machine?),
+            # whatever the peer, timed by the wall clock on the same machine, says.
+            self.why = "unexplained: our TLE, yet it needs well under the limit"
         elif self.fresh_agrees:
             self.explained, self.why = True, "explained: EvalPlus's fresh verdict agrees with ours"
         elif self.time_shaped and self.cpu_ms is not None and self.limit_ms and self.near_limit():
             self.explained, self.why = True, f"explained: CPU within {NEAR_LIMIT:.0%} of the limit"
         else:
             self.why = "unexplained"
+
+    def contradicted(self) -> bool:
+        """Whether the measurement shows our TIME_LIMIT_EXCEEDED was not about CPU time."""
+        return (self.ours == TIMED_OUT and self.cpu_finished and self.cpu_ms is not None
+                and self.limit_ms is not None and self.cpu_ms < (1 - NEAR_LIMIT) * self.limit_ms)  # fmt: skip
 
     def near_limit(self) -> bool:
         assert self.cpu_ms is not None

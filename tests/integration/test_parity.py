@@ -28,10 +28,12 @@ correct solution timed out, or one wrong one accepted, without evidence of why, 
 
 def shown(d: dict[str, Any]) -> bool:
     """Whether the evidence recorded beside a disagreement explains it (the report's rule, again)."""
+    cpu, limit = d["cpu_ms"], d["limit_ms"]
+    if d["ours"] == "TIME_LIMIT_EXCEEDED" and d["cpu_finished"] and cpu < (1 - NEAR_LIMIT) * limit:
+        return False
     if d["fresh_agrees"]:
         return True
     timed = d["graded"] and d["ours"] in ("TIME_LIMIT_EXCEEDED", "ACCEPTED")
-    cpu, limit = d["cpu_ms"], d["limit_ms"]
     return bool(
         timed and d["cpu_finished"] and cpu is not None and limit and abs(cpu - limit) <= NEAR_LIMIT * limit
     )

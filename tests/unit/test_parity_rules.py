@@ -31,6 +31,13 @@ def test_cpu_near_the_limit_explains_a_time_shaped_one(ours: str, cpu_ms: float,
     assert d.explained is explained
 
 
+def test_our_timeout_on_an_input_that_needs_well_under_the_limit_is_never_explained() -> None:
+    d = disagreement("TIME_LIMIT_EXCEEDED", fresh="base fail", fresh_agrees=True, limit_ms=1000.0,
+                     cpu_ms=650.0, cpu_finished=True)  # fmt: skip
+    assert not d.explained
+    assert "well under" in d.why
+
+
 def test_cpu_stopped_at_the_raised_limit_explains_nothing() -> None:
     d = disagreement("TIME_LIMIT_EXCEEDED", fresh_agrees=False, limit_ms=1000.0, cpu_ms=1000.0)
     assert not d.explained
