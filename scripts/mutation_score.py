@@ -42,6 +42,14 @@ UNITS: dict[str, tuple[str, ...]] = {
         "grader.sandbox.docker.xǁDockerSandboxǁwall_s__*",
         "grader.sandbox.runtimes.x_limit_args__*",
     ),
+    "runner.limits": (
+        "grader.runner.supervisor.xǁBudgetǁ*",
+        "grader.runner.supervisor.xǁTestRunǁrlimit_cpu__*",
+        "grader.runner.supervisor.xǁTestRunǁwall_deadline__*",
+        "grader.runner.supervisor.xǁBatchWorkerǁwall_deadline__*",
+        "grader.runner.supervisor.xǁSubmissionǁ__init____*",
+        "grader.runner.protocol.x_report_limit__*",
+    ),
     "bank.filters": (
         "grader.bank.store.x__check_date__*",
         "grader.bank.store.x_is_release_date__*",
