@@ -8,7 +8,7 @@ import json
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import grpc
 import pytest
@@ -21,6 +21,7 @@ from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 from tests.integration.conftest import RunningServer, require_docker, start_server, write_jsonl
+from tests.integration.waits import wait_until
 
 SAMPLES = [json.loads(line) for line in demo_path("samples.jsonl").read_text().splitlines() if line]
 QUICK = [s for s in SAMPLES if s["expect"] not in ("TIME_LIMIT_EXCEEDED", "MEMORY_LIMIT_EXCEEDED")]
@@ -87,15 +88,6 @@ backstop, so that only the deadline's handling, not the backstop, can retire the
 SLEEPER = "import time\ntime.sleep(600)\nprint(input())\n"
 
 
-def wait_for(predicate: Callable[[], bool], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
-
-
 @pytest.fixture(scope="module")
 def sleepy_server(
     tmp_path_factory: pytest.TempPathFactory, server_log: io.StringIO
@@ -131,7 +123,7 @@ class TestBatchDeadline:
         server = sleepy_server
         pool = server.server.pool
         assert pool is not None
-        assert wait_for(lambda: pool.idle == pool.settings.size, 120), "the pool did not fill"
+        wait_until(lambda: pool.idle == pool.settings.size, 120, "the pool to fill")
         before = owned_containers(server)
         assert len(before) == pool.settings.size, before
         registry = server.server.metrics.registry
@@ -153,7 +145,7 @@ class TestBatchDeadline:
 
         caller = threading.Thread(target=call)
         caller.start()
-        assert wait_for(lambda: pool.busy == pool.settings.size, DEADLINE_S), "no sleeper started"
+        wait_until(lambda: pool.busy == pool.settings.size, DEADLINE_S, "a sleeper in every sandbox")
         holders = set(pool.leased())
         assert holders <= before and len(holders) == pool.settings.size
         caller.join(DEADLINE_S + 30)
@@ -163,9 +155,9 @@ class TestBatchDeadline:
         assert isinstance(error, grpc.RpcError), error
         assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED  # type: ignore[attr-defined]
         # Asleep for minutes yet: only the deadline's handling can free their sandboxes this soon.
-        assert wait_for(lambda: not owned_containers(server) & holders, RETIRE_WAIT_S), "not retired"
+        wait_until(lambda: not owned_containers(server) & holders, RETIRE_WAIT_S, "the sleepers to go")
         assert time.monotonic() - struck < BACKSTOP_S - DEADLINE_S
-        assert wait_for(lambda: pool.idle == pool.settings.size and pool.busy == 0, 60), "not replaced"
+        wait_until(lambda: pool.idle == pool.settings.size and pool.busy == 0, 60, "the pool to be refilled")
         after = owned_containers(server)
         assert len(after) == pool.settings.size and not after & holders, after
         assert pool.stats.retired - retired_before == len(holders)

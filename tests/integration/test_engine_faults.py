@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -26,6 +26,7 @@ from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
 from tests.integration.conftest import IMAGE, RunningServer, grade, require_docker, start_server, write_jsonl
 from tests.integration.private_engine import PrivateEngine
+from tests.integration.waits import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -44,15 +45,6 @@ FILLS_TMP = (
 CHECKS_TMP_EMPTY = "import os\nassert not os.listdir('/tmp'), 'tmp not wiped'\n" + GOOD
 
 
-def wait_for(predicate: Callable[[], bool], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def health(server: RunningServer) -> int:
     stub = health_pb2_grpc.HealthStub(server.channel)
     return int(stub.Check(health_pb2.HealthCheckRequest(service="grader.v1.Grader"), timeout=10).status)
@@ -61,7 +53,7 @@ def health(server: RunningServer) -> int:
 def wait_pool_full(server: RunningServer, timeout_s: float = 120.0) -> None:
     pool = server.server.pool
     assert pool is not None
-    assert wait_for(lambda: pool.idle == pool.settings.size, timeout_s), "the pool did not fill"
+    wait_until(lambda: pool.idle == pool.settings.size, timeout_s, "the pool to fill")
 
 
 @pytest.fixture(scope="session")
@@ -129,12 +121,12 @@ class TestEngineRestart:
 
             batch = threading.Thread(target=run_batch)
             batch.start()
-            assert wait_for(lambda: len(answers) >= 6, 120), "the batch did not get under way"
+            wait_until(lambda: len(answers) >= 6, 120, "the batch to get under way")
             engine.stop(stop)
-            assert wait_for(lambda: health(server) == NOT_SERVING, 30), "health missed the engine's absence"
+            wait_until(lambda: health(server) == NOT_SERVING, 30, "health to see the engine gone")
             engine.start()
             back = time.monotonic()
-            assert wait_for(lambda: health(server) == SERVING, 60), "the pool did not heal"
+            wait_until(lambda: health(server) == SERVING, 60, "the pool to heal")
             healed_s = time.monotonic() - back
             batch.join(300)
             assert not batch.is_alive() and not failure, failure
@@ -185,7 +177,7 @@ class TestSupervisorCrash:
             result: list[pb.GradeResponse] = []
             worker = threading.Thread(target=lambda: result.append(grade(server.stub, "slow", SLOW_ECHO)))
             worker.start()
-            assert wait_for(lambda: bool(pool.leased()), 60)
+            wait_until(lambda: bool(pool.leased()), 60, "a lease")
             victim = pool.leased()[0]
             os.kill(supervisor_pid(engine, victim), signal.SIGKILL)
             worker.join(120)
@@ -237,9 +229,9 @@ class TestDiskFull:
                     full.stop()
             full = private_server(engine, fault_bank, pool_size=1)
             try:
-                assert wait_for(lambda: health(full) == NOT_SERVING, 60), "health missed the full disk"
+                wait_until(lambda: health(full) == NOT_SERVING, 60, "health to see the full disk")
                 engine.free_disk()
-                assert wait_for(lambda: health(full) == SERVING, 60), "the pool did not heal"
+                wait_until(lambda: health(full) == SERVING, 60, "the pool to heal")
                 assert grade(full.stub, "add", GOOD).verdict == pb.ACCEPTED
             finally:
                 full.stop()
@@ -253,7 +245,7 @@ class TestDiskFull:
             grade(server.stub, "add", GOOD)
         assert info.value.code() == grpc.StatusCode.UNAVAILABLE
         assert "no space left on device" in str(info.value.details())
-        assert wait_for(lambda: health(server) == NOT_SERVING, 60), "health missed the full disk"
+        wait_until(lambda: health(server) == NOT_SERVING, 60, "health to see the full disk")
         item = pb.GradeRequest(question_id="add", code=GOOD)
         [answer, _] = server.stub.GradeBatch(pb.GradeBatchRequest(submissions=[item]), timeout=120)
         assert answer.error.code == grpc.StatusCode.UNAVAILABLE.value[0]
@@ -299,7 +291,11 @@ class TestCrashedServerLeftovers:
         first, _ = serve(engine, fault_bank, port)
         second: subprocess.Popen[str] | None = None
         try:
-            assert wait_for(lambda: len(engine.containers(f"label={owner}", running_only=True)) == 2, 120)
+            wait_until(
+                lambda: len(engine.containers(f"label={owner}", running_only=True)) == 2,
+                120,
+                "both containers running",
+            )
             crashed = engine.containers(f"label={owner}")
             # Stopped, as a supervisor busy with a long test or wedged would be: it cannot see its
             # stdin close and end by itself (an idle one does, as soon as its server is gone).
@@ -314,7 +310,11 @@ class TestCrashedServerLeftovers:
             assert not set(engine.containers(f"label={owner}")) & set(crashed)
             all_ids = engine.docker("ps", "-aq", "--no-trunc").stdout.split()
             assert other.stdout.strip() in all_ids and unrelated.stdout.strip() in all_ids
-            assert wait_for(lambda: len(engine.containers(f"label={owner}", running_only=True)) == 2, 120)
+            wait_until(
+                lambda: len(engine.containers(f"label={owner}", running_only=True)) == 2,
+                120,
+                "both containers running",
+            )
         finally:
             for proc in (first, second):
                 if proc is not None and proc.poll() is None:
