@@ -1,0 +1,19 @@
+def vowel_heavy_words(sentence: str) -> int:
+    """Count the words of sentence (separated by whitespace) that contain more vowels
+    than consonants. Vowels are a, e, i, o and u in either case, every other letter is
+    a consonant, and characters that are not letters are ignored.
+
+    >>> vowel_heavy_words("Aurora ate an egg")
+    2
+    """
+    heavy = 0
+    for word in sentence.split():
+        vowels = consonants = 0
+        for ch in word.lower():
+            if ch in "aeiou":
+                vowels += 1
+            elif ch.isalpha():
+                consonants += 1
+        if vowels > consonants:
+            heavy += 1
+    return heavy
