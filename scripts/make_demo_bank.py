@@ -12,7 +12,7 @@ answer is computed by the reference solution, written independently of the sampl
 byte for byte.
 
     python3 scripts/make_demo_bank.py            # writes both files
-    python3 scripts/check_demo_bank.py           # validates them and runs the trusted samples
+    .venv/bin/python scripts/check_demo_bank.py  # validates them and runs the trusted samples
 """
 
 from __future__ import annotations
