@@ -38,6 +38,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader.bank.formats import read_bank_file
 from grader.bank.model import BankFormatError, Prelude, Question, QuestionKind
@@ -167,19 +168,15 @@ def _raise_stack_limit() -> None:
             resource.setrlimit(resource.RLIMIT_STACK, (target, hard))
 
 
+QUIET_CHILD: dict[str, Any] = {"capture_output": True, "preexec_fn": _raise_stack_limit}
+
+
 def run_python(argv: list[str], cwd: str, timeout: float, stdin: bytes) -> subprocess.CompletedProcess[bytes]:
     """python3 in a clean environment; raises subprocess.TimeoutExpired."""
     env = dict(os.environ, PYTHONINTMAXSTRDIGITS="0", PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTHONPATH", None)
-    return subprocess.run(
-        [argv[0], "-B", *argv[1:]],
-        input=stdin,
-        capture_output=True,
-        timeout=timeout,
-        cwd=cwd,
-        env=env,
-        preexec_fn=_raise_stack_limit,
-    )
+    command = [argv[0], "-B", *argv[1:]]
+    return subprocess.run(command, input=stdin, timeout=timeout, cwd=cwd, env=env, **QUIET_CHILD)
 
 
 def last_line(stderr: bytes) -> str:

@@ -4,12 +4,12 @@ problems in scripts/demo_problems/.
 
 A problem is a directory: problem.toml (title, kind, release date, checker, limits, signature or
 entry point, and the samples with their expected verdicts), prompt.md (prompt.py for a humaneval
-problem: the stub the candidate continues), reference.py (`solve`), tests.py (the inputs: PUBLIC and
-PRIVATE, or CASES for humaneval, drawn from a seeded RNG where they are large) and samples/<label>.py
-(each sample's code as the grader receives it). Expected outputs are never typed by hand: each test's
-answer is computed by the reference solution, written independently of the samples, so
-`scripts/check_demo_bank.py` cross-checks the two. Re-running this script reproduces the files
-byte for byte.
+problem: the stub the candidate continues), reference.py (`solve`), tests.py (the inputs: PUBLIC
+and PRIVATE, or CASES for humaneval, drawn from a seeded RNG where they are large) and
+samples/<label>.py (each sample's code as the grader receives it; for humaneval, the completion
+of the prompt). Expected outputs are never typed by hand: each test's answer is computed by the
+reference solution, written independently of the samples, so `scripts/check_demo_bank.py`
+cross-checks the two. Re-running this script reproduces the files byte for byte.
 
     python3 scripts/make_demo_bank.py            # writes both files
     .venv/bin/python scripts/check_demo_bank.py  # validates them and runs the trusted samples
@@ -17,17 +17,15 @@ byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import sys
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-
-sys.set_int_max_str_digits(0)  # the exact-product answers have ~18 000 digits
-sys.dont_write_bytecode = True  # the problems are data: leave no __pycache__ among them
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS_DIR = ROOT / "scripts" / "demo_problems"
@@ -117,15 +115,34 @@ def samples(slug: str, problem: Row, directory: Path, prompt: str) -> list[Row]:
     rows = []
     for entry in problem["samples"]:
         code = (directory / "samples" / f"{entry['label']}.py").read_text(encoding="utf-8")
-        if problem["kind"] == "humaneval" and not code.startswith(prompt):
-            raise ValueError(f"{slug}/{entry['label']}: a humaneval sample must continue the prompt")
+        if problem["kind"] == "humaneval":
+            code = prompt + code  # the file is the completion, as HumanEval answers come
         rows.append({"question_id": f"demo/{slug}", "code": code, **entry})
     return rows
 
 
+@contextlib.contextmanager
+def problems_on_path(problems_dir: Path) -> Iterator[None]:
+    """The interpreter as the problems' modules need it, put back afterwards."""
+    digits, path, bytecode = sys.get_int_max_str_digits(), list(sys.path), sys.dont_write_bytecode
+    sys.set_int_max_str_digits(0)  # the exact-product answers have ~18 000 digits
+    sys.path.insert(0, str(problems_dir))  # the tests.py files import testdata
+    sys.dont_write_bytecode = True  # the problems are data: leave no __pycache__ among them
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(digits)
+        sys.path[:] = path
+        sys.dont_write_bytecode = bytecode
+
+
 def build(problems_dir: Path) -> tuple[list[Row], list[Row]]:
     """Every problem's question and samples, sorted by release date then id."""
-    sys.path.insert(0, str(problems_dir))  # the tests.py files import testdata
+    with problems_on_path(problems_dir):
+        return _build(problems_dir)
+
+
+def _build(problems_dir: Path) -> tuple[list[Row], list[Row]]:
     questions, sample_rows = [], []
     for directory in sorted(p for p in problems_dir.iterdir() if (p / "problem.toml").is_file()):
         slug = directory.name
@@ -141,17 +158,15 @@ def build(problems_dir: Path) -> tuple[list[Row], list[Row]]:
     return questions, sample_rows
 
 
-def write_jsonl(path: Path, rows: list[Row]) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+def jsonl(rows: list[Row]) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
 def main() -> None:
     questions, sample_rows = build(PROBLEMS_DIR)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    write_jsonl(OUT_DIR / "questions.jsonl", questions)
-    write_jsonl(OUT_DIR / "samples.jsonl", sample_rows)
+    (OUT_DIR / "questions.jsonl").write_text(jsonl(questions), encoding="utf-8", newline="\n")
+    (OUT_DIR / "samples.jsonl").write_text(jsonl(sample_rows), encoding="utf-8", newline="\n")
     size = (OUT_DIR / "questions.jsonl").stat().st_size
     print(f"wrote {len(questions)} questions ({size / 1e6:.2f} MB) and {len(sample_rows)} samples")
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 
 def solve(text: str) -> str:
-    out, upper = [], True
+    out = []
+    letters = 0
     for ch in text:
-        if ch.isalpha():
-            out.append(ch.upper() if upper else ch.lower())
-            upper = not upper
-        else:
+        if not ch.isalpha():
             out.append(ch)
+            continue
+        out.append(ch.lower() if letters % 2 else ch.upper())
+        letters += 1
     return "".join(out)

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 
 def solve(inp: str) -> str:
-    lines = inp.split("\n")
-    balance, n = map(int, lines[0].split())
+    head, *rows = inp.split("\n")
+    balance, n = map(int, head.split())
     out = []
-    for row in lines[1 : 1 + n]:
-        op, amount = row.split()
+    for op, amount in (row.split() for row in rows[:n]):
         x = int(amount)
-        if op == "deposit":
-            balance += x
-            out.append(str(balance))
-        elif x <= balance:
-            balance -= x
-            out.append(str(balance))
-        else:
+        if op == "withdraw" and x > balance:
             out.append("DECLINED")
+            continue
+        balance += x if op == "deposit" else -x
+        out.append(str(balance))
     return "\n".join(out) + "\n"

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
+
+def smallest_divisor(n: int) -> int:
+    return next((d for d in range(2, math.isqrt(n) + 1) if n % d == 0), n)
+
 
 def factor(n: int) -> list[int]:
     out = []
-    d = 2
-    while d * d <= n:
-        while n % d == 0:
-            out.append(d)
-            n //= d
-        d += 1
-    if n > 1:
-        out.append(n)
+    while n > 1:
+        d = smallest_divisor(n)
+        out.append(d)
+        n //= d
     return out
 
 
