@@ -37,7 +37,8 @@ Row = dict[str, Any]
 
 
 def load_module(path: Path) -> ModuleType:
-    """Runs one of a problem's .py files as a module of its own (every problem has a reference.py)."""
+    """Runs one of a problem's .py files as a module named after the problem, so that the problems'
+    reference.py and tests.py files never stand for one another in sys.modules."""
     spec = importlib.util.spec_from_file_location(f"demo_{path.parent.name}_{path.stem}", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
