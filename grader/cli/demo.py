@@ -1,0 +1,31 @@
+"""`grader demo`: the built-in demo samples graded on the built-in demo bank."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from grader import config, logs
+from grader.cli import settings
+from grader.cli.serve import checked_settings
+
+
+def add_parser(sub: Any) -> None:
+    demo = sub.add_parser("demo", help="grade the built-in demo samples on the built-in demo bank")
+    config.add_settings(demo, settings.SANDBOX)
+    demo.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from grader.demo import run_demo
+
+    logs.configure(args.log_level)
+    structlog.get_logger(__name__).info("effective_config", **config.effective(args))
+    with tempfile.TemporaryDirectory(prefix="grader-demo-") as tmp:
+        server_settings = checked_settings(args, Path(tmp) / "demo.db", "127.0.0.1", 0)
+        return asyncio.run(run_demo(server_settings))
