@@ -104,10 +104,6 @@ class FromEnv:
         return f"${self.variable} or {self.default}"
 
 
-def env_default(name: str, default: str, parse: Callable[[str], Any]) -> FromEnv:
-    return FromEnv(name, default, parse)
-
-
 @dataclass(frozen=True, slots=True)
 class Setting:
     """One setting, declared once.
@@ -226,7 +222,8 @@ def markdown_table(settings: Iterable[Setting]) -> str:
     rows = ["| flag | env | default | what |", "|---|---|---|---|"]
     notes: list[str] = []
     for s in settings:
-        default = s.shown or (f"`{s.default}`" if s.raw_default else "—")
+        value = f"{s.default:g}" if isinstance(s.default, float) else s.raw_default
+        default = s.shown or (f"`{value}`" if value else "—")
         rows.append(f"| `{s.flag}` | `{s.variable}` | {default} | {s.help or s.note} |")
         if s.note and s.help:
             notes.append(f"* `{s.flag}`: {s.note}")

@@ -242,18 +242,25 @@ SANDBOX = (
 )
 
 
-def _file(flag: str, help: str, env: str = "") -> Setting:
-    return Setting(flag, None, help, env=env, parse=config.optional_path, metavar="FILE", shown="off")
+def _file(flag: str, help: str, env: str = "", note: str = "") -> Setting:
+    return Setting(
+        flag, None, help, env=env, parse=config.optional_path, metavar="FILE", shown="off", note=note
+    )
 
 
 SECURITY = (
     _file("--tls-cert", "serve TLS with this PEM certificate chain (with --tls-key)"),
     _file("--tls-key", "the unencrypted PEM private key of --tls-cert"),
-    _file("--tls-client-ca", "mutual TLS: require client certificates signed by this CA"),
+    _file(
+        "--tls-client-ca",
+        "mutual TLS: require client certificates signed by this CA",
+        note="a client without a certificate this CA signed fails the handshake",
+    ),
     _file(
         "--auth-tokens-file",
         "require 'authorization: Bearer <token>' with a token of this file (one a line, or"
         " name:token); reread on SIGHUP",
+        note="every call but health and reflection must carry the header",
     ),
     _file("--admin-tokens-file", "tokens that may also call admin methods (none yet)"),
 )

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from grader import config
-from grader.cli import main
+from grader.api.server import ServerSettings
+from grader.cli import build_parser, main, settings, settings_table
+from grader.cli.serve import checked_settings
 
 
 @pytest.fixture
@@ -93,10 +95,8 @@ class TestResolution:
 
     def parser(self) -> argparse.ArgumentParser:
         parser = argparse.ArgumentParser()
-        parser.add_argument(
-            "--pool-size", type=config.integer, default=config.env_default("POOL_SIZE", "4", config.integer)
-        )
-        return parser  # fmt: skip
+        config.Setting("--pool-size", 4, "containers").add_to(parser)
+        return parser
 
     def test_default(self) -> None:
         args = self.parser().parse_args([])
@@ -170,3 +170,37 @@ class TestEffectiveConfig:
         assert line["bank"] == str(missing)
         assert line["level"] == "info" and "timestamp" in line
         assert "func" not in line
+
+
+class TestDeclarations:
+    """Each setting is declared once; everything else is derived from the declaration."""
+
+    def test_docs_table_matches_the_declarations(self) -> None:
+        page = settings_table.DOC.read_text(encoding="utf-8")
+        assert settings_table.rendered(page) == page, "run: python -m grader.cli.settings_table"
+
+    def test_every_setting_has_a_row(self) -> None:
+        page = settings_table.DOC.read_text(encoding="utf-8")
+        for setting in settings.SERVER + settings.EVAL:
+            assert f"| `{setting.flag}` | `{setting.variable}` |" in page
+
+    def test_defaults_are_the_dataclasses_defaults(self) -> None:
+        args = build_parser().parse_args(["serve", "--bank", "bank.db"])
+        config.resolve_env(args, {})
+        assert checked_settings(args, Path("bank.db"), "[::]", 50051) == ServerSettings(bank=Path("bank.db"))
+
+    def test_flags_and_variables_are_distinct(self) -> None:
+        for group in (settings.SERVER, settings.EVAL):
+            assert len({s.flag for s in group}) == len({s.variable for s in group}) == len(group)
+
+    @pytest.mark.parametrize(
+        ("bounds", "value", "problem"),
+        [("positive", 0, "must be positive"), ("non-negative", -1, "must not be negative"),
+         ("non-negative", 0, None), ("", -5, None)],
+    )  # fmt: skip
+    def test_bounds(self, bounds: config.Bounds, value: int, problem: str | None) -> None:
+        assert config.Setting("--x", 1, bounds=bounds).problem(value) == problem
+
+    def test_eval_checks_its_bounds(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        assert main(["eval", "--batch-size", "0", str(tmp_path / "s.jsonl")]) == 2
+        assert capsys.readouterr().err == "grader: --batch-size must be positive\n"

@@ -7,7 +7,6 @@ import resource
 import pytest
 
 from grader import cli, config
-from grader.cli.serve import checked_settings
 from grader.api.limits import (
     FD_RESERVE,
     MIN_CONNECTIONS,
@@ -17,6 +16,7 @@ from grader.api.limits import (
     message_limits,
     raise_fd_limit,
 )
+from grader.cli.serve import checked_settings
 
 
 def test_options() -> None:
