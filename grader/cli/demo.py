@@ -8,11 +8,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import structlog
-
-from grader import config, logs
+from grader import config
 from grader.cli import settings
-from grader.cli.serve import checked_settings
+from grader.cli.serve import checked_settings, start_logging
 
 
 def add_parser(sub: Any) -> None:
@@ -24,8 +22,7 @@ def add_parser(sub: Any) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from grader.demo import run_demo
 
-    logs.configure(args.log_level)
-    structlog.get_logger(__name__).info("effective_config", **config.effective(args))
+    start_logging(args)
     with tempfile.TemporaryDirectory(prefix="grader-demo-") as tmp:
         server_settings = checked_settings(args, Path(tmp) / "demo.db", "127.0.0.1", 0)
         return asyncio.run(run_demo(server_settings))

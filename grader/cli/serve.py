@@ -24,6 +24,12 @@ def add_parser(sub: Any) -> None:
     serve.set_defaults(func=cmd_serve)
 
 
+def start_logging(args: argparse.Namespace) -> None:
+    """Logs at the command's level, starting with the settings it runs with (secrets masked)."""
+    logs.configure(args.log_level)
+    structlog.get_logger("grader.cli").info("effective_config", **config.effective(args))
+
+
 def checked_settings(
     args: argparse.Namespace, bank: Path, host: str, port: int, metrics_port: int | None = None
 ) -> ServerSettings:
@@ -42,11 +48,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from grader.bank.store import BankOpenError
     from grader.metrics import MetricsPortError
 
-    logs.configure(args.log_level)
     server_settings = checked_settings(
         args, Path(args.bank), args.host, args.port, metrics_port=args.metrics_port or None
     )
-    structlog.get_logger(__name__).info("effective_config", **config.effective(args))
+    start_logging(args)
 
     async def serve() -> int:
         # The gRPC server binds to the running loop, so it is made inside it.
