@@ -45,7 +45,7 @@ def _file(flag: str, help: str, env: str = "", note: str = "") -> Setting:
 # One row a setting, laid out as a table: the formatter would spread each over six lines.
 # fmt: off
 LISTEN = (
-    Setting("--bank", "", "the bank file", shown="—"),
+    Setting("--bank", "", "the bank file"),
     _server("host", "--host", "where to listen"),
     _server("port", "--port", "port 0: any free port, logged", parse=config.port),
     Setting("--metrics-port", 9464,
