@@ -13,7 +13,7 @@ from typing import Any
 from grader import config
 from grader.cli import settings
 
-SANDBOX_IMAGE, RUNTIME, DOCKER_HOST = settings.SANDBOX[:3]
+SANDBOX_IMAGE, RUNTIME, DOCKER_HOST = settings.GRADING[:3]
 
 
 def add_parser(sub: Any) -> None:

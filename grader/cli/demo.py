@@ -15,7 +15,7 @@ from grader.cli.serve import checked_settings, start_logging
 
 def add_parser(sub: Any) -> None:
     demo = sub.add_parser("demo", help="grade the built-in demo samples on the built-in demo bank")
-    config.add_settings(demo, settings.SANDBOX)
+    config.add_settings(demo, settings.GRADING)
     demo.set_defaults(func=cmd_demo)
 
 

@@ -20,7 +20,7 @@ def add_parser(sub: Any) -> None:
     bank = settings.LISTEN[0]
     # Required unless its variable names a bank: argparse then takes the variable's value.
     bank.add_to(serve, type=str, required=not bank.in_env())
-    config.add_settings(serve, settings.LISTEN[1:] + settings.SANDBOX + settings.SECURITY)
+    config.add_settings(serve, settings.LISTEN[1:] + settings.GRADING + settings.SECURITY)
     serve.set_defaults(func=cmd_serve)
 
 
@@ -35,7 +35,7 @@ def checked_settings(
 ) -> ServerSettings:
     """The server's settings from `args`; SystemExit naming the flag and the variable of the first
     value out of its bounds."""
-    for setting, problem in config.out_of_bounds(settings.SANDBOX, args):
+    for setting, problem in config.out_of_bounds(settings.GRADING, args):
         value = getattr(args, setting.dest)
         raise SystemExit(f"grader: {setting.flag} ({setting.variable}) {problem}, got {value}")
     return settings.server_settings(vars(args), bank, host, port, metrics_port)

@@ -55,8 +55,9 @@ LISTEN = (
             " code, `ServerSettings.metrics_port` is `None` for off and `0` for any free port"
             " (`GraderServer.metrics_port` is then the bound one)"),
 )
+"""Where `grader serve` listens; `grader demo` picks its own."""
 
-SANDBOX = (
+GRADING = (
     _docker("image", "--sandbox-image", "the sandbox image"),
     _docker("runtime", "--runtime", "docker runtime: runc or runsc",
             note="`runsc` for gVisor: see the README's Container runtime section"),
@@ -145,6 +146,7 @@ SANDBOX = (
     Setting("--log-level", "info", ", ".join(config.LOG_LEVELS), parse=config.log_level,
             note="see the README's logs section"),
 )
+"""`grader serve`'s and `grader demo`'s: the sandboxes, admission, connections and logging."""
 
 SECURITY = (
     _file("--tls-cert", "serve TLS with this PEM certificate chain (with --tls-key)"),
@@ -176,13 +178,13 @@ EVAL = (
 """`grader eval`'s; its token comes from `GRADER_TOKEN` only, never a flag."""
 # fmt: on
 
-SERVER = LISTEN + SANDBOX + SECURITY
+SERVER = LISTEN + GRADING + SECURITY
 
 
 def server_settings(
     values: Mapping[str, Any], bank: Path, host: str, port: int, metrics_port: int | None = None
 ) -> ServerSettings:
-    """`ServerSettings` from the values of the SANDBOX and SECURITY settings in `values`, each put
+    """`ServerSettings` from the values of the GRADING and SECURITY settings in `values`, each put
     in its target field (the server's own field of that name when it has no target)."""
     fields: dict[type[Any], dict[str, Any]] = {
         ServerSettings: {},
@@ -190,7 +192,7 @@ def server_settings(
         PoolSettings: {},
         ConnectionLimits: {},
     }
-    for setting in SANDBOX + SECURITY:
+    for setting in GRADING + SECURITY:
         cls, name = setting.target or (ServerSettings, setting.dest)
         if setting.dest in values and name in cls.__dataclass_fields__:
             fields[cls][name] = values[setting.dest]
