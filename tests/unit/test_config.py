@@ -179,6 +179,10 @@ class TestDeclarations:
         page = settings_table.DOC.read_text(encoding="utf-8")
         assert settings_table.rendered(page) == page, "run: python -m grader.cli.settings_table"
 
+    def test_a_page_without_markers_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="markers"):
+            settings_table.rendered("# Settings\n")
+
     def test_every_setting_has_a_row(self) -> None:
         page = settings_table.DOC.read_text(encoding="utf-8")
         for setting in settings.SERVER + settings.EVAL:
