@@ -23,8 +23,14 @@ from grader.sandbox.interface import SandboxUnavailableError
 
 log = structlog.get_logger(__name__)
 
+
+class InvalidPageTokenError(ValueError):
+    """A page token this server did not hand out (or one from another bank): ask the first page."""
+
+
 STATUS_OF: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
     (InvalidSubmissionError, grpc.StatusCode.INVALID_ARGUMENT),
+    (InvalidPageTokenError, grpc.StatusCode.INVALID_ARGUMENT),
     (QuestionNotFoundError, grpc.StatusCode.NOT_FOUND),
     (OverloadedError, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (SandboxUnavailableError, grpc.StatusCode.UNAVAILABLE),
