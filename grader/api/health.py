@@ -4,13 +4,12 @@ code; NOT_SERVING while the engine is away and while draining."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 
 import structlog
 from grpc_health.v1 import health_pb2
 from grpc_health.v1._async import HealthServicer
 
+from grader.background import Background
 from grader.bank.store import BankOpenError, BankStore
 from grader.sandbox.interface import Sandbox, SandboxUnavailableError
 
@@ -27,7 +26,7 @@ class HealthReporter:
         self.interval_s = interval_s
         self.serving = False
         self.draining = False
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = Background()
 
     async def _set(self, serving: bool, reason: str = "") -> None:
         if self.draining:
@@ -53,13 +52,11 @@ class HealthReporter:
 
     def sandbox_down(self) -> None:
         """Called when a request found the engine away: report it now, not at the next probe."""
-        # A context of its own: its log lines are the server's, not the request's that noticed.
-        task = asyncio.get_running_loop().create_task(self.probe(), context=contextvars.Context())
-        task.add_done_callback(lambda _: None)
+        self._tasks.start(self.probe())
 
     async def start(self) -> None:
         await self.probe()
-        self._task = asyncio.get_running_loop().create_task(self._watch())
+        self._tasks.start(self._watch())
 
     async def _watch(self) -> None:
         while True:
@@ -68,8 +65,5 @@ class HealthReporter:
 
     async def drain(self) -> None:
         self.draining = True
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._tasks.cancel()
         await self.servicer.enter_graceful_shutdown()

@@ -30,6 +30,7 @@ from grader.api.limits import (
     raise_fd_limit,
 )
 from grader.api.servicer import GraderServicer
+from grader.background import Background
 from grader.bank.store import BankStore
 from grader.grading import GradingService
 from grader.metrics import Metrics, MetricsEndpoint
@@ -182,6 +183,7 @@ class GraderServer:
             else None
         )
         self._stopped = asyncio.Event()
+        self._tasks = Background()
 
     @property
     def metrics_port(self) -> int | None:
@@ -266,6 +268,6 @@ class GraderServer:
         await self.start()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda: loop.create_task(self.stop()))
+            loop.add_signal_handler(sig, lambda: self._tasks.start(self.stop()))
         loop.add_signal_handler(signal.SIGHUP, self.auth.reload)
         await self.wait()
