@@ -94,20 +94,20 @@ SUMMARY_STEP = 500
 """Questions added to a summary between yields to the event loop (10000 at once held it 0.17 s)."""
 
 
-async def summary(ks_asked: Sequence[int], every: Tallies, errors: int) -> pb.BatchSummary:
-    """pass@k per question (`every` tally by question id) and overall."""
-    ks = sorted(set(ks_asked)) if ks_asked else ks_allowed(n for n, _ in every.values())
-    result = pb.BatchSummary(graded=sum(n for n, _ in every.values()) - errors, errors=errors,
-                             accepted=sum(c for _, c in every.values()))  # fmt: skip
-    for position, qid in enumerate(sorted(every), 1):
-        n, c = every[qid]
+async def summary(ks_asked: Sequence[int], tallies: Tallies, errors: int) -> pb.BatchSummary:
+    """pass@k per question and overall."""
+    ks = sorted(set(ks_asked)) if ks_asked else ks_allowed(n for n, _ in tallies.values())
+    result = pb.BatchSummary(graded=sum(n for n, _ in tallies.values()) - errors, errors=errors,
+                             accepted=sum(c for _, c in tallies.values()))  # fmt: skip
+    for position, qid in enumerate(sorted(tallies), 1):
+        n, c = tallies[qid]
         result.questions.add(
             question_id=qid, samples=n, correct=c,
             pass_at_k=[pb.PassAtK(k=k, value=pass_at_k(n, c, k)) for k in ks if k <= n],
         )  # fmt: skip
         if position % SUMMARY_STEP == 0:
             await asyncio.sleep(0)
-    result.overall.extend(pb.PassAtK(k=k, value=value) for k, value in every.overall(ks).items())
+    result.overall.extend(pb.PassAtK(k=k, value=value) for k, value in tallies.overall(ks).items())
     return result
 
 

@@ -37,6 +37,7 @@ from grader.metrics import Metrics, MetricsEndpoint
 from grader.sandbox.docker import DockerSandbox, DockerSettings
 from grader.sandbox.interface import Sandbox
 from grader.sandbox.pool import PoolSettings, WarmPool
+from grader.service import GraderService
 from grader.v1 import grader_pb2, grader_pb2_grpc
 
 log = structlog.get_logger(__name__)
@@ -157,12 +158,10 @@ class GraderServer:
         )
         grader_pb2_grpc.add_GraderServicer_to_server(  # type: ignore[no-untyped-call]
             GraderServicer(
-                self.grading,
+                GraderService(self.grading, self.metrics, sandbox_down=self.health.sandbox_down),
                 self.bank,
-                self.health,
                 settings.max_batch,
                 settings.batch_engine_wait_s,
-                metrics=self.metrics,
                 private_test_metrics=settings.private_test_metrics,
             ),
             self.server,

@@ -12,10 +12,8 @@ import structlog
 from grader.api import convert
 from grader.api.batch import batch_problem, grade_batch
 from grader.api.errors import InvalidPageTokenError, counted_stream, rpc_errors
-from grader.api.health import HealthReporter
 from grader.bank.store import BankStore, is_release_date
-from grader.grading import GradingService, InvalidSubmissionError, QuestionNotFoundError
-from grader.metrics import Metrics
+from grader.grading import InvalidSubmissionError, QuestionNotFoundError
 from grader.service import GraderService
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
@@ -29,16 +27,14 @@ DEFAULT_PAGE_SIZE = 100
 class GraderServicer(pb_grpc.GraderServicer):
     def __init__(
         self,
-        grading: GradingService,
+        service: GraderService,
         bank: BankStore,
-        health: HealthReporter,
         max_batch: int = 10000,
         batch_engine_wait_s: float = 60.0,
-        metrics: Metrics | None = None,
         private_test_metrics: bool = False,
     ) -> None:
-        self.metrics = metrics or Metrics()
-        self.service = GraderService(grading, self.metrics, sandbox_down=health.sandbox_down)
+        self.service = service
+        self.metrics = service.metrics  # what errors.record_rpc counts each call in
         self.bank = bank
         self.max_batch = max_batch
         self.batch_engine_wait_s = batch_engine_wait_s

@@ -81,8 +81,8 @@ class NoContext:
 
 class TestServicer:
     def servicer(self, grading: FakeGrading) -> GraderServicer:
-        health: Any = type("Health", (), {"sandbox_down": lambda self: None})()
-        return GraderServicer(grading, bank=None, health=health)  # type: ignore[arg-type]
+        service = GraderService(grading, Metrics())  # type: ignore[arg-type]
+        return GraderServicer(service, bank=None)  # type: ignore[arg-type]
 
     async def test_grade_is_impatient_and_answers_the_request_id(self) -> None:
         grading = FakeGrading()
