@@ -12,10 +12,9 @@ from collections.abc import Callable
 
 import structlog
 
-from grader.grading import GradingService, Submission
+from grader.grading import GradingService, SandboxUnavailableError, Submission
 from grader.judge.verdict import SubmissionVerdict
 from grader.metrics import Metrics
-from grader.sandbox.interface import SandboxUnavailableError
 
 log = structlog.get_logger(__name__)
 

@@ -10,8 +10,8 @@ import grpc
 import structlog
 
 from grader.api.errors import status_of
+from grader.grading import SandboxUnavailableError
 from grader.judge.passk import Tallies, ks_allowed, pass_at_k
-from grader.sandbox.interface import SandboxUnavailableError
 from grader.v1 import grader_pb2 as pb
 
 log = structlog.get_logger(__name__)

@@ -17,9 +17,8 @@ import structlog
 
 from grader.admission import OverloadedError
 from grader.bank.store import BankOpenError
-from grader.grading import InvalidSubmissionError, QuestionNotFoundError
+from grader.grading import InvalidSubmissionError, QuestionNotFoundError, SandboxUnavailableError
 from grader.metrics import Metrics
-from grader.sandbox.interface import SandboxUnavailableError
 
 log = structlog.get_logger(__name__)
 

@@ -4,6 +4,7 @@ code; NOT_SERVING while the engine is away and while draining."""
 from __future__ import annotations
 
 import asyncio
+from typing import Protocol
 
 import structlog
 from grpc_health.v1 import health_pb2
@@ -11,15 +12,22 @@ from grpc_health.v1._async import HealthServicer
 
 from grader.background import Background
 from grader.bank.store import BankOpenError, BankStore
-from grader.sandbox.interface import Sandbox, SandboxUnavailableError
+from grader.grading import SandboxUnavailableError
 
 log = structlog.get_logger(__name__)
 
 SERVICE_NAMES = ("", "grader.v1.Grader")
 
 
+class Engine(Protocol):
+    """What health asks of the sandbox (the pool or the engine): can code run now?"""
+
+    async def check(self) -> None:
+        """Returns when a sandbox can run code; raises SandboxUnavailableError when not."""
+
+
 class HealthReporter:
-    def __init__(self, sandbox: Sandbox, interval_s: float = 5.0, bank: BankStore | None = None) -> None:
+    def __init__(self, sandbox: Engine, interval_s: float = 5.0, bank: BankStore | None = None) -> None:
         self.servicer = HealthServicer()
         self.sandbox = sandbox
         self.bank = bank
