@@ -19,7 +19,7 @@ from tqdm import tqdm
 from grader.answers import extract_code
 from grader.client import BatchItem, GraderClient, RetryPolicy
 from grader.jsonl import JsonLinesError, json_lines
-from grader.judge.passk import ks_allowed, mean_pass_at_k, pass_at_k
+from grader.judge.passk import pass_at_k, tally
 from grader.v1 import grader_pb2 as pb
 
 
@@ -281,16 +281,10 @@ async def evaluate(
 
 def summarize(results: Sequence[SampleResult], out: TextIO) -> dict[str, float]:
     """Prints pass@k per question and overall, for every k the samples allow; returns overall."""
-    per_question: dict[str, tuple[int, int]] = {}
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    errors = 0
-    for r in results:
-        if r.verdict.startswith("ERROR_"):
-            errors += 1
-        counts[r.sample.question_id][0] += 1
-        counts[r.sample.question_id][1] += r.passed
-    per_question = {q: (n, c) for q, (n, c) in counts.items()}
-    ks = ks_allowed(n for n, _ in per_question.values())
+    per_question = tally((r.sample.question_id, r.passed) for r in results)
+    errors = sum(r.verdict.startswith("ERROR_") for r in results)
+    by_k = per_question.overall()
+    ks = list(by_k)
     width = max((len(q) for q in per_question), default=8)
     header = f"{'question':<{width}}  {'n':>4} {'c':>4}  " + "  ".join(f"pass@{k:<4}" for k in ks)
     print(header, file=out)
@@ -299,7 +293,7 @@ def summarize(results: Sequence[SampleResult], out: TextIO) -> dict[str, float]:
         print(
             f"{q:<{width}}  {n:>4} {c:>4}  " + "  ".join(f"{pass_at_k(n, c, k):<9.4f}" for k in ks), file=out
         )
-    overall = {f"pass@{k}": mean_pass_at_k(per_question, k) for k in ks}
+    overall = {f"pass@{k}": value for k, value in by_k.items()}
     print(
         f"{'overall':<{width}}  {sum(n for n, _ in per_question.values()):>4} "
         f"{sum(c for _, c in per_question.values()):>4}  "

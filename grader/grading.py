@@ -21,6 +21,7 @@ from grader.bank.store import BankStore
 from grader.judge.outcome import Judgement, judge_tests
 from grader.judge.verdict import SubmissionVerdict, TestVerdict, Verdict, overall
 from grader.sandbox.interface import Program, Sandbox, SandboxFailureError, Session, TestRun
+from grader.sandbox.interface import SandboxUnavailableError as SandboxUnavailableError  # what grade() raises
 
 log = structlog.get_logger(__name__)
 

@@ -21,7 +21,7 @@ import enum
 import hashlib
 import hmac
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ import grpc
 import structlog
 
 from grader.api.credentials import SecurityConfigError, read_file
-from grader.api.handlers import HANDLER_OF_KIND, responses
+from grader.api.handlers import HANDLER_OF_KIND, HandlerInterceptor, responses
 
 log = structlog.get_logger(__name__)
 
@@ -211,7 +211,7 @@ def decide(tokens: TokenTable | None, method: str, metadata: Iterable[tuple[str,
 Context = grpc.aio.ServicerContext[Any, Any]
 
 
-class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+class AuthInterceptor(HandlerInterceptor):
     """Applies `decide` to every call, and binds the caller's name (the token's, else the client
     certificate's common name under mutual TLS) to the call's log lines."""
 
@@ -229,16 +229,13 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         self.tokens = tokens
         log.info("auth_tokens_reloaded", tokens=len(tokens.tokens) if tokens else 0)
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
-        handler_call_details: grpc.HandlerCallDetails,
+    def rebuild(
+        self, handler: grpc.RpcMethodHandler[Any, Any], call: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler[Any, Any]:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or access_of(method) is Access.OPEN:
+        method = call.method
+        if access_of(method) is Access.OPEN:
             return handler
-        decision = decide(self.tokens, method, handler_call_details.invocation_metadata)
+        decision = decide(self.tokens, method, call.invocation_metadata)
 
         def bind_caller(context: Context) -> None:
             caller = decision.caller or _certificate_name(context)

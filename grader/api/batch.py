@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import Counter
-from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import grpc
 import structlog
 
-from grader.admission import OverloadedError
 from grader.api.errors import status_of
-from grader.judge.passk import ks_allowed, mean_pass_at_k, pass_at_k
-from grader.sandbox.interface import SandboxUnavailableError
+from grader.grading import SandboxUnavailableError
+from grader.judge.passk import Tallies, ks_allowed, pass_at_k
 from grader.v1 import grader_pb2 as pb
 
-if TYPE_CHECKING:
-    from grader.api.servicer import GraderServicer
-
 log = structlog.get_logger(__name__)
+
+Grade = Callable[[pb.GradeRequest], Awaitable[pb.GradeResponse]]
+"""Grades one item of a batch; patient (it waits for a sandbox however long the line), so it is
+never refused for overload."""
 
 MAX_KS = 16
 """Distinct k values one GradeBatch may ask pass@k for: each costs a pass@k per question."""
@@ -63,16 +61,12 @@ class EngineWait:
 
 
 async def _grade_item(
-    servicer: GraderServicer, index: int, request: pb.GradeRequest, engine: EngineWait
+    grade: Grade, index: int, request: pb.GradeRequest, engine: EngineWait
 ) -> pb.GradeBatchResponse:
     delay = 0.5
     while True:
         try:
-            result = await servicer.grade_one(request, "GradeBatch")
-        except OverloadedError as exc:
-            # A batch is patient: it waits for room instead of failing its items.
-            await asyncio.sleep(exc.retry_after_s)
-            continue
+            result = await grade(request)
         except SandboxUnavailableError as exc:
             # The engine is away (restarting, its disk full): wait for it rather than fail every
             # remaining item at once; beyond the batch's patience, the item says so.
@@ -100,59 +94,54 @@ SUMMARY_STEP = 500
 """Questions added to a summary between yields to the event loop (10000 at once held it 0.17 s)."""
 
 
-async def summary(
-    ks_asked: Sequence[int], samples: Counter[str], accepted: Counter[str], errors: int
-) -> pb.BatchSummary:
-    """pass@k per question (`samples` and `accepted` by question id) and overall."""
-    ks = sorted(set(ks_asked)) if ks_asked else ks_allowed(samples.values())
-    result = pb.BatchSummary(graded=sum(samples.values()) - errors, errors=errors,
-                             accepted=sum(accepted.values()))  # fmt: skip
-    for position, qid in enumerate(sorted(samples), 1):
-        n, c = samples[qid], accepted[qid]
+async def summary(ks_asked: Sequence[int], tallies: Tallies, errors: int) -> pb.BatchSummary:
+    """pass@k per question and overall."""
+    ks = sorted(set(ks_asked)) if ks_asked else ks_allowed(n for n, _ in tallies.values())
+    result = pb.BatchSummary(graded=sum(n for n, _ in tallies.values()) - errors, errors=errors,
+                             accepted=sum(c for _, c in tallies.values()))  # fmt: skip
+    for position, qid in enumerate(sorted(tallies), 1):
+        n, c = tallies[qid]
         result.questions.add(
             question_id=qid, samples=n, correct=c,
             pass_at_k=[pb.PassAtK(k=k, value=pass_at_k(n, c, k)) for k in ks if k <= n],
         )  # fmt: skip
         if position % SUMMARY_STEP == 0:
             await asyncio.sleep(0)
-    tallies = {q: (n, accepted[q]) for q, n in samples.items()}
-    smallest = min(samples.values(), default=0)
-    result.overall.extend(pb.PassAtK(k=k, value=mean_pass_at_k(tallies, k)) for k in ks if k <= smallest)
+    result.overall.extend(pb.PassAtK(k=k, value=value) for k, value in tallies.overall(ks).items())
     return result
 
 
 async def grade_batch(
-    servicer: GraderServicer, request: pb.GradeBatchRequest
+    grade: Grade, capacity: int, request: pb.GradeBatchRequest, engine_wait_s: float
 ) -> AsyncIterator[pb.GradeBatchResponse]:
-    """Grades with at most twice the server's concurrency in flight, so a huge batch holds little
-    memory; yields each result as it finishes, then the summary."""
+    """Grades with at most twice `capacity` (the submissions graded at once) in flight, so a huge
+    batch holds little memory; yields each result as it finishes, then the summary. `engine_wait_s`:
+    how long the items wait for an engine that is away (see EngineWait)."""
     submissions = request.submissions
     done: asyncio.Queue[pb.GradeBatchResponse] = asyncio.Queue()
-    engine = EngineWait(servicer.batch_engine_wait_s)
+    engine = EngineWait(engine_wait_s)
     # A few workers take the items in turn: a task per item (10000 of them) would run their first
     # steps in one turn of the event loop, and hold it for a tenth of a second.
     upcoming = iter(range(len(submissions)))
 
     async def work() -> None:
         for index in upcoming:
-            await done.put(await _grade_item(servicer, index, submissions[index], engine))
+            await done.put(await _grade_item(grade, index, submissions[index], engine))
 
-    width = min(len(submissions), max(1, 2 * servicer.grading.admission.capacity))
+    width = min(len(submissions), max(1, 2 * capacity))
     workers = [asyncio.ensure_future(work()) for _ in range(width)]
-    samples: Counter[str] = Counter()  # counted as results come, not all at once at the end
-    accepted: Counter[str] = Counter()
+    tallies = Tallies()  # counted as results come, not all at once at the end
     errors = 0
     try:
         for _ in range(len(submissions)):
             message = await done.get()
-            question_id = submissions[message.index].question_id
-            samples[question_id] += 1
-            if message.HasField("error"):
-                errors += 1
-            elif message.result.verdict == pb.ACCEPTED:
-                accepted[question_id] += 1
+            failed = message.HasField("error")
+            errors += failed
+            tallies.add(
+                submissions[message.index].question_id, not failed and message.result.verdict == pb.ACCEPTED
+            )
             yield message
-        yield pb.GradeBatchResponse(summary=await summary(request.ks, samples, accepted, errors))
+        yield pb.GradeBatchResponse(summary=await summary(request.ks, tallies, errors))
     finally:
         # The client went away or the deadline passed: stop the sandbox work it paid for.
         for worker in workers:

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from grader.bank.model import Question, QuestionInfo, TestSet
-from grader.grading import InvalidSubmissionError
+from grader.grading import InvalidSubmissionError, Submission
 from grader.judge.verdict import SubmissionVerdict, TestVerdict
 from grader.v1 import grader_pb2 as pb
+
+
+def submission(request: pb.GradeRequest) -> Submission:
+    return Submission(
+        question_id=request.question_id,
+        code=request.code,
+        language=request.language or "python",
+        stop_on_first_failure=request.stop_on_first_failure,
+        test_set=test_set(request.test_set),
+    )
 
 
 def grade_response(
@@ -41,37 +53,36 @@ def result_of(test: TestVerdict, private_metrics: bool = False) -> pb.TestResult
     )
 
 
+def _described(info: QuestionInfo) -> dict[str, Any]:
+    """The fields a question's summary and its public view share."""
+    return {
+        "id": info.id,
+        "title": info.title,
+        "kind": str(info.kind),
+        "release_date": info.release_date,
+        "num_private_tests": info.num_private_tests,
+        "source": info.source,
+    }
+
+
 def question_summary(info: QuestionInfo) -> pb.QuestionSummary:
-    return pb.QuestionSummary(
-        id=info.id,
-        title=info.title,
-        kind=str(info.kind),
-        release_date=info.release_date,
-        num_public_tests=info.num_public_tests,
-        num_private_tests=info.num_private_tests,
-        source=info.source,
-    )
+    return pb.QuestionSummary(num_public_tests=info.num_public_tests, **_described(info))
 
 
 def public_question(question: Question) -> pb.Question:
     info = question.info
     return pb.Question(
-        id=info.id,
-        title=info.title,
-        kind=str(info.kind),
-        release_date=info.release_date,
+        **_described(info),
         prompt=info.prompt,
         starter_code=info.starter_code,
         entry_point=info.entry_point,
         public_tests=[pb.PublicTest(input=t.input, output=t.output) for t in question.tests if t.public],
-        num_private_tests=info.num_private_tests,
         limits=pb.Limits(
             time_limit_s=info.limits.time_s,
             memory_limit_mb=info.limits.memory_mb,
             output_limit_mb=info.limits.output_mb,
         ),
         checker=str(info.checker.name),
-        source=info.source,
         partial_solution=info.partial_solution,
         task=info.task,
         category=info.category,

@@ -4,30 +4,37 @@ code; NOT_SERVING while the engine is away and while draining."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
+from typing import Protocol
 
 import structlog
 from grpc_health.v1 import health_pb2
 from grpc_health.v1._async import HealthServicer
 
+from grader.background import Background
 from grader.bank.store import BankOpenError, BankStore
-from grader.sandbox.interface import Sandbox, SandboxUnavailableError
+from grader.grading import SandboxUnavailableError
 
 log = structlog.get_logger(__name__)
 
 SERVICE_NAMES = ("", "grader.v1.Grader")
 
 
+class Engine(Protocol):
+    """What health asks of the sandbox (the pool or the engine): can code run now?"""
+
+    async def check(self) -> None:
+        """Returns when a sandbox can run code; raises SandboxUnavailableError when not."""
+
+
 class HealthReporter:
-    def __init__(self, sandbox: Sandbox, interval_s: float = 5.0, bank: BankStore | None = None) -> None:
+    def __init__(self, sandbox: Engine, interval_s: float = 5.0, bank: BankStore | None = None) -> None:
         self.servicer = HealthServicer()
         self.sandbox = sandbox
         self.bank = bank
         self.interval_s = interval_s
         self.serving = False
         self.draining = False
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = Background()
 
     async def _set(self, serving: bool, reason: str = "") -> None:
         if self.draining:
@@ -53,13 +60,11 @@ class HealthReporter:
 
     def sandbox_down(self) -> None:
         """Called when a request found the engine away: report it now, not at the next probe."""
-        # A context of its own: its log lines are the server's, not the request's that noticed.
-        task = asyncio.get_running_loop().create_task(self.probe(), context=contextvars.Context())
-        task.add_done_callback(lambda _: None)
+        self._tasks.start(self.probe())
 
     async def start(self) -> None:
         await self.probe()
-        self._task = asyncio.get_running_loop().create_task(self._watch())
+        self._tasks.start(self._watch())
 
     async def _watch(self) -> None:
         while True:
@@ -68,8 +73,5 @@ class HealthReporter:
 
     async def drain(self) -> None:
         self.draining = True
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._tasks.cancel()
         await self.servicer.enter_graceful_shutdown()

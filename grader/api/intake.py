@@ -28,7 +28,7 @@ import grpc
 import structlog
 
 from grader.api.errors import MAX_MESSAGE_CHARS
-from grader.api.handlers import HANDLER_OF_KIND, responses
+from grader.api.handlers import HANDLER_OF_KIND, HandlerInterceptor, responses
 from grader.metrics import Metrics
 
 log = structlog.get_logger(__name__)
@@ -212,7 +212,7 @@ def safe_deserializer(
     return decode
 
 
-class IntakeInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+class IntakeInterceptor(HandlerInterceptor):
     """Wraps every method's deserializer with `safe_deserializer`, and its behaviour so that a
     Refusal ends the call with its status and an Admitted call gives its budget back at the end.
     Refused Grader calls are counted in `metrics` by method and status."""
@@ -221,15 +221,12 @@ class IntakeInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         self.budget = ByteBudget(max_request_bytes)
         self.metrics = metrics
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
-        handler_call_details: grpc.HandlerCallDetails,
+    def rebuild(
+        self, handler: grpc.RpcMethodHandler[Any, Any], call: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler[Any, Any]:
-        handler = await continuation(handler_call_details)
-        if handler is None or handler.request_deserializer is None:
+        if handler.request_deserializer is None:
             return handler
-        method = handler_call_details.method
+        method = call.method
         budgeted = method.startswith(BUDGETED_PREFIX)
         rpc = method.removeprefix(BUDGETED_PREFIX) if budgeted else None
 

@@ -22,6 +22,8 @@ from typing import Any
 import grpc
 import structlog
 
+from grader.api.handlers import HandlerInterceptor
+
 log = structlog.get_logger(__name__)
 
 FD_RESERVE = 512
@@ -138,7 +140,7 @@ class _Oversized:
 Context = grpc.aio.ServicerContext[Any, Any]
 
 
-class MessageSizeInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+class MessageSizeInterceptor(HandlerInterceptor):
     """Refuses a request larger than its method's limit with INVALID_ARGUMENT, without decoding it."""
 
     def __init__(self, limits: Mapping[str, int], default: int = SMALL_MESSAGE_BYTES) -> None:
@@ -148,15 +150,10 @@ class MessageSizeInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-a
     def limit_of(self, method: str) -> int:
         return self.limits.get(method, self.default)
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
-        handler_call_details: grpc.HandlerCallDetails,
+    def rebuild(
+        self, handler: grpc.RpcMethodHandler[Any, Any], call: grpc.HandlerCallDetails
     ) -> grpc.RpcMethodHandler[Any, Any]:
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return handler
-        limit = self.limit_of(handler_call_details.method)
+        limit = self.limit_of(call.method)
         decode = handler.request_deserializer
 
         def deserialize(data: bytes) -> Any:

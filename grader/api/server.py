@@ -30,12 +30,14 @@ from grader.api.limits import (
     raise_fd_limit,
 )
 from grader.api.servicer import GraderServicer
+from grader.background import Background
 from grader.bank.store import BankStore
 from grader.grading import GradingService
 from grader.metrics import Metrics, MetricsEndpoint
 from grader.sandbox.docker import DockerSandbox, DockerSettings
 from grader.sandbox.interface import Sandbox
 from grader.sandbox.pool import PoolSettings, WarmPool
+from grader.service import GraderService
 from grader.v1 import grader_pb2, grader_pb2_grpc
 
 log = structlog.get_logger(__name__)
@@ -156,12 +158,10 @@ class GraderServer:
         )
         grader_pb2_grpc.add_GraderServicer_to_server(  # type: ignore[no-untyped-call]
             GraderServicer(
-                self.grading,
+                GraderService(self.grading, self.metrics, sandbox_down=self.health.sandbox_down),
                 self.bank,
-                self.health,
                 settings.max_batch,
                 settings.batch_engine_wait_s,
-                metrics=self.metrics,
                 private_test_metrics=settings.private_test_metrics,
             ),
             self.server,
@@ -182,6 +182,7 @@ class GraderServer:
             else None
         )
         self._stopped = asyncio.Event()
+        self._tasks = Background()
 
     @property
     def metrics_port(self) -> int | None:
@@ -266,6 +267,6 @@ class GraderServer:
         await self.start()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda: loop.create_task(self.stop()))
+            loop.add_signal_handler(sig, lambda: self._tasks.start(self.stop()))
         loop.add_signal_handler(signal.SIGHUP, self.auth.reload)
         await self.wait()

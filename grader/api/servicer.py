@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,12 +11,10 @@ import structlog
 
 from grader.api import convert
 from grader.api.batch import batch_problem, grade_batch
-from grader.api.errors import counted_stream, rpc_errors
-from grader.api.health import HealthReporter
+from grader.api.errors import InvalidPageTokenError, counted_stream, rpc_errors
 from grader.bank.store import BankStore, is_release_date
-from grader.grading import GradingService, InvalidSubmissionError, QuestionNotFoundError, Submission
-from grader.metrics import Metrics
-from grader.sandbox.interface import SandboxUnavailableError
+from grader.grading import InvalidSubmissionError, QuestionNotFoundError
+from grader.service import GraderService
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 
@@ -31,18 +27,15 @@ DEFAULT_PAGE_SIZE = 100
 class GraderServicer(pb_grpc.GraderServicer):
     def __init__(
         self,
-        grading: GradingService,
+        service: GraderService,
         bank: BankStore,
-        health: HealthReporter,
         max_batch: int = 10000,
         batch_engine_wait_s: float = 60.0,
-        metrics: Metrics | None = None,
         private_test_metrics: bool = False,
     ) -> None:
-        self.metrics = metrics or Metrics()
-        self.grading = grading
+        self.service = service
+        self.metrics = service.metrics  # what errors.record_rpc counts each call in
         self.bank = bank
-        self.health = health
         self.max_batch = max_batch
         self.batch_engine_wait_s = batch_engine_wait_s
         self.private_test_metrics = private_test_metrics
@@ -51,38 +44,15 @@ class GraderServicer(pb_grpc.GraderServicer):
     async def Grade(
         self, request: pb.GradeRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GradeResponse:
-        return await self.grade_one(request, "Grade")
+        return await self._grade(request, "Grade", patient=False)
 
-    async def grade_one(self, request: pb.GradeRequest, rpc: str) -> pb.GradeResponse:
-        request_id = request.request_id or uuid.uuid4().hex
-        structlog.contextvars.bind_contextvars(
-            request_id=request_id, rpc=rpc, question_id=request.question_id
-        )
-        started = time.monotonic()
-        submission = Submission(
-            question_id=request.question_id,
-            code=request.code,
-            language=request.language or "python",
-            stop_on_first_failure=request.stop_on_first_failure,
-            test_set=convert.test_set(request.test_set),
-        )
-        try:
-            # A batch's items wait in line rather than being refused and retried: otherwise
-            # single Grade callers, retrying faster, starve a batch under sustained overload.
-            result = await self.grading.grade(submission, patient=rpc == "GradeBatch")
-        except SandboxUnavailableError:
-            self.health.sandbox_down()
-            raise
-        elapsed = time.monotonic() - started
-        self.metrics.graded(result.verdict.name, elapsed)
-        log.info(
-            "graded",
-            verdict=result.verdict.name,
-            passed=result.tests_passed,
-            total=result.tests_total,
-            ms=round(elapsed * 1000, 1),
-        )
+    async def _grade(self, request: pb.GradeRequest, rpc: str, patient: bool) -> pb.GradeResponse:
+        request_id = self.service.begin(request.request_id, rpc, request.question_id)
+        result = await self.service.grade(convert.submission(request), patient=patient)
         return convert.grade_response(request.question_id, request_id, result, self.private_test_metrics)
+
+    async def _grade_batch_item(self, request: pb.GradeRequest) -> pb.GradeResponse:
+        return await self._grade(request, "GradeBatch", patient=True)
 
     @counted_stream
     async def GradeBatch(
@@ -93,7 +63,8 @@ class GraderServicer(pb_grpc.GraderServicer):
         if problem:
             log.info("rpc_rejected", status="INVALID_ARGUMENT", reason=problem)
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
-        async for message in grade_batch(self, request):
+        batch = grade_batch(self._grade_batch_item, self.service.capacity, request, self.batch_engine_wait_s)
+        async for message in batch:
             yield message
 
     @rpc_errors
@@ -116,7 +87,7 @@ class GraderServicer(pb_grpc.GraderServicer):
                 request.page_token,
             )
         except ValueError as exc:
-            raise InvalidSubmissionError(f"page_token is not valid: {exc}") from exc
+            raise InvalidPageTokenError(f"page_token is not valid: {exc}") from exc
         return pb.ListQuestionsResponse(
             questions=[convert.question_summary(info) for info in infos],
             next_page_token=next_token,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from math import comb
 
 EXACT_UP_TO = 200
@@ -32,7 +32,13 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - miss
 
 
-def ks_allowed(sample_counts: Iterable[int], candidates: Iterable[int] = (1, 5, 10, 100)) -> list[int]:
+DEFAULT_KS = (1, 5, 10, 100)
+
+Tally = tuple[int, int]
+"""(samples, accepted) of one question: pass@k's n and c."""
+
+
+def ks_allowed(sample_counts: Iterable[int], candidates: Iterable[int] = DEFAULT_KS) -> list[int]:
     """The k values every question has enough samples for."""
     counts = list(sample_counts)
     if not counts:
@@ -41,8 +47,30 @@ def ks_allowed(sample_counts: Iterable[int], candidates: Iterable[int] = (1, 5, 
     return [k for k in candidates if k <= smallest]
 
 
-def mean_pass_at_k(results: dict[str, tuple[int, int]], k: int) -> float:
+def mean_pass_at_k(results: Mapping[str, Tally], k: int) -> float:
     """Average pass@k over questions, from {question: (n samples, c correct)}."""
     if not results:
         return 0.0
     return sum(pass_at_k(n, c, k) for n, c in results.values()) / len(results)
+
+
+class Tallies(dict[str, Tally]):
+    """(samples, accepted) per question id, counted one graded sample at a time; a sample that
+    could not be graded counts as one not accepted."""
+
+    def add(self, question_id: str, accepted: bool) -> None:
+        n, c = self.get(question_id, (0, 0))
+        self[question_id] = (n + 1, c + int(accepted))
+
+    def overall(self, candidates: Iterable[int] = DEFAULT_KS) -> dict[int, float]:
+        """Mean pass@k over the questions, for each candidate k that every question has samples for."""
+        ks = ks_allowed((n for n, _ in self.values()), candidates)
+        return {k: mean_pass_at_k(self, k) for k in ks}
+
+
+def tally(samples: Iterable[tuple[str, bool]]) -> Tallies:
+    """The tallies of (question id, accepted) pairs, one per sample."""
+    tallies = Tallies()
+    for question_id, accepted in samples:
+        tallies.add(question_id, accepted)
+    return tallies

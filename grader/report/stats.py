@@ -6,11 +6,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from grader.judge.passk import ks_allowed, mean_pass_at_k
+from grader.judge.passk import Tallies
+from grader.judge.passk import Tally as Tally  # what a report's tables show per question
 from grader.report.results import UNKNOWN_MONTH, ResultLine
-
-Tally = tuple[int, int]
-"""(samples, accepted) of one question: pass@k's n and c."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +119,7 @@ def build_report(lines: Sequence[ResultLine], cutoffs: Mapping[str, str] | None 
     line. ``cutoffs`` maps a model to its training-cutoff month (``YYYY-MM``)."""
     cutoffs = dict(cutoffs or {})
     models: dict[str, ModelStats] = {}
-    counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    counts: dict[str, Tallies] = defaultdict(Tallies)
     released: dict[str, str] = {}
     for line in lines:
         stats = models.setdefault(line.model, ModelStats(line.model))
@@ -129,16 +127,12 @@ def build_report(lines: Sequence[ResultLine], cutoffs: Mapping[str, str] | None 
         stats.accepted += line.passed
         stats.errors += line.verdict.startswith("ERROR_")
         stats.verdicts[line.verdict] += 1
-        counted = counts[line.model][line.question_id]
-        counted[0] += 1
-        counted[1] += line.passed
+        counts[line.model].add(line.question_id, line.passed)
         if released.get(line.question_id, UNKNOWN_MONTH) == UNKNOWN_MONTH:
             released[line.question_id] = line.release_month
     for model, stats in models.items():
-        stats.tallies = {q: (n, c) for q, (n, c) in counts[model].items()}
-        stats.pass_at_k = {
-            k: mean_pass_at_k(stats.tallies, k) for k in ks_allowed(n for n, _ in stats.tallies.values())
-        }
+        stats.tallies = dict(counts[model])
+        stats.pass_at_k = counts[model].overall()
         per_month: dict[str, list[Tally]] = defaultdict(list)
         for qid, tally in stats.tallies.items():
             per_month[released[qid]].append(tally)

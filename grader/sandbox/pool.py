@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import os
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 
 import structlog
 
+from grader.background import Background
 from grader.sandbox.docker import ContainerSession, DockerSandbox
 from grader.sandbox.interface import (
     NoEvents,
@@ -82,7 +82,7 @@ class WarmPool:
         self._idle: asyncio.Queue[ContainerSession] = asyncio.Queue()
         self._live: set[ContainerSession] = set()
         self._leased: set[ContainerSession] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = Background()
         self._starting = 0
         self._closed = False
         self._engine_back = asyncio.Event()
@@ -103,9 +103,7 @@ class WarmPool:
 
     def _background(self, coro: Coroutine[Any, Any, None]) -> None:
         # A fresh context: the pool's own work is not part of the request that triggered it.
-        task = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(coro)
 
     async def start(self) -> None:
         """Starts filling the pool (without waiting for it)."""
@@ -214,6 +212,4 @@ class WarmPool:
         containers = list(self._live)
         self._live.clear()
         await asyncio.gather(*(self.docker.stop_container(c) for c in containers), return_exceptions=True)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.cancel()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections import Counter
 from typing import ClassVar
 
 import pytest
@@ -17,7 +16,7 @@ from grader.bank.model import TestCase as Case  # aliased so pytest does not col
 from grader.judge import checkers, outcome
 from grader.judge.checkers import INT_DIGITS, lcb_equal, poly_root, text_equal, value_equal
 from grader.judge.outcome import SHOWN, Judgement, judge_test, judge_tests
-from grader.judge.passk import EXACT_UP_TO, pass_at_k
+from grader.judge.passk import EXACT_UP_TO, Tallies, pass_at_k
 from grader.judge.values import Opaque, TaggedValueError, allclose, decode, evalplus_equal, is_floats, loads
 from grader.judge.values import _equal as values_equal
 from grader.judge.verdict import TestVerdict as Tv  # aliased so pytest does not collect it
@@ -336,8 +335,7 @@ class TestOverallDefaults:
 
 
 async def test_summary_of_a_batch() -> None:
-    samples, accepted = Counter({"b": 2, "a": 3}), Counter({"a": 1, "b": 2})
-    result = await summary([2, 1, 2, 3], samples, accepted, errors=1)
+    result = await summary([2, 1, 2, 3], Tallies({"b": (2, 2), "a": (3, 1)}), errors=1)
     assert (result.graded, result.errors, result.accepted) == (4, 1, 3)
     assert [(q.question_id, q.samples, q.correct) for q in result.questions] == [("a", 3, 1), ("b", 2, 2)]
     a, b = result.questions
@@ -352,14 +350,14 @@ async def test_summary_of_a_batch() -> None:
 
 
 async def test_summary_without_ks_uses_those_every_question_allows() -> None:
-    result = await summary([], Counter({"a": 5, "b": 7}), Counter({"a": 5}), errors=0)
+    result = await summary([], Tallies({"a": (5, 5), "b": (7, 0)}), errors=0)
     assert [p.k for p in result.overall] == [1, 5]
     assert [p.k for p in result.questions[1].pass_at_k] == [1, 5]
     assert [round(p.value, 9) for p in result.overall] == [0.5, 0.5]
 
 
 async def test_summary_of_nothing() -> None:
-    result = await summary([1], Counter(), Counter(), errors=0)
+    result = await summary([1], Tallies(), errors=0)
     assert (result.graded, result.accepted, len(result.questions), len(result.overall)) == (0, 0, 0, 0)
 
 
@@ -373,11 +371,11 @@ async def test_summary_yields_to_the_loop_every_step() -> None:
             await asyncio.sleep(0)
 
     count = 2 * SUMMARY_STEP + 100
-    samples = Counter({f"q{i:05}": 1 for i in range(count)})
+    samples = Tallies({f"q{i:05}": (1, 0) for i in range(count)})
     task = asyncio.ensure_future(ticker())
     await asyncio.sleep(0)
     started = ticks
-    await summary([1], samples, Counter(), errors=0)
+    await summary([1], samples, errors=0)
     task.cancel()
     assert ticks - started == 2  # once after each SUMMARY_STEP questions
 
