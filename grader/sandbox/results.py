@@ -14,9 +14,8 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from grader.bank.model import QuestionKind
 from grader.runner import protocol
-from grader.sandbox.interface import Answer, TestRun
+from grader.sandbox.interface import Answer, ProgramKind, TestRun
 
 _T = TypeVar("_T")
 
@@ -76,7 +75,7 @@ def compiled_not(compile_error: str) -> TestRun:
     return TestRun(None, None, 0.0, 0.0, 0, False, False, False, compile_error=compile_error)
 
 
-def parse_result(message: dict[str, Any], kind: QuestionKind, index: int) -> TestRun:
+def parse_result(message: dict[str, Any], kind: ProgramKind, index: int) -> TestRun:
     """A protocol.ResultMessage for test `index`."""
     if message.get("type") != "result" or message.get("index") != index:
         raise ReplyError(f"expected the result of test {index}, got {message.get('type')!r}")
@@ -115,7 +114,7 @@ def parse_batch_result(message: dict[str, Any], first: int, count: int) -> tuple
         if not isinstance(item, dict):
             raise ReplyError("a batch item is not an object")
         report = item.get("report")
-        answer = Answer() if report is None else parse_answer(report, QuestionKind.CALL, index=first + offset)
+        answer = Answer() if report is None else parse_answer(report, ProgramKind.CALL, index=first + offset)
         runs.append(TestRun(**_measured(item), answer=answer))
     return None, runs
 
@@ -125,7 +124,7 @@ _CALL_KEYS = frozenset({"value", "typed", "not_serializable"})
 
 def parse_answer(
     report: object,
-    kind: QuestionKind,
+    kind: ProgramKind,
     *,
     index: int | None = None,
     stdout: bytes = b"",
@@ -152,11 +151,11 @@ def parse_answer(
         if isinstance(exception, str) and isinstance(message, str):
             return dataclasses.replace(base, exception=exception, message=message)
         return malformed("an exception that is not text")
-    if kind is QuestionKind.HUMANEVAL and index is None and keys == {"passed"}:
+    if kind is ProgramKind.HUMANEVAL and index is None and keys == {"passed"}:
         if fields["passed"] is True:
             return dataclasses.replace(base, passed=True)
         return malformed("a check result other than true")
-    if kind is QuestionKind.CALL and keys and keys <= _CALL_KEYS:
+    if kind is ProgramKind.CALL and keys and keys <= _CALL_KEYS:
         value, typed, kind_name = fields.get("value"), fields.get("typed"), fields.get("not_serializable", "")
         if index is not None and "value" in keys:
             return malformed("a plain value in a batch")

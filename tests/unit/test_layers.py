@@ -10,7 +10,8 @@ included) stays within what its layer may use.
     grader.evaluate               client, answers, jsonl, judge.passk, v1
     grader.client                 api.limits, v1                     (the wire's size limits)
     grader.report                 jsonl, judge.passk
-    grader.grading                bank, sandbox, judge, admission, offload, metrics, logs
+    grader.grading                programs, bank, sandbox, judge, admission, offload, metrics, logs
+    grader.programs               bank, sandbox                      (bank types onto sandbox types)
     grader.metrics                judge.verdict, sandbox.interface   (label sets)
     grader.judge                  bank.model, sandbox.interface, runner.codec
     grader.bank                   runner.codec
@@ -22,7 +23,8 @@ included) stays within what its layer may use.
 
 The judge reads the sandbox's report type (sandbox.interface.TestRun) as data: it imports that
 module only, never one that runs anything. The bank builder is handed a way to run reference
-programs (bank.reference.ReferenceRunner) and never imports the sandbox.
+programs (bank.reference.ReferenceRunner, made from a sandbox by grader.programs) and never imports
+the sandbox.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ RULES: dict[str, tuple[str, ...]] = {
     "grader.evaluate": ("grader.client", "grader.answers", "grader.jsonl", "grader.judge.passk", "grader.v1"),
     "grader.client": ("grader.api.limits", "grader.v1"),
     "grader.report": ("grader.jsonl", "grader.judge.passk"),
-    "grader.grading": _GRADING_BELOW,
+    "grader.grading": ("grader.programs", *_GRADING_BELOW),
+    "grader.programs": ("grader.bank", "grader.sandbox"),
     "grader.metrics": ("grader.judge.verdict", "grader.sandbox.interface"),
     "grader.judge": ("grader.bank.model", "grader.sandbox.interface", "grader.runner.codec"),
     "grader.bank": ("grader.runner.codec",),
