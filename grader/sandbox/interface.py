@@ -1,7 +1,7 @@
 """What the rest of grader knows about running untrusted code: a program in, raw outcomes out.
 
 A sandbox never sees an expected output. It reports what the candidate did; the judge decides
-what that means.
+what that means. Its types are its own, not the bank's: grader/programs.py maps a question onto them.
 """
 
 from __future__ import annotations

@@ -51,18 +51,19 @@ def _tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
     return kinds if isinstance(kinds, tuple) else (kinds,)
 
 
-def _measured(message: dict[str, Any]) -> dict[str, Any]:
-    """protocol.Measured's fields, type-checked."""
-    return {
-        "exit_code": _field(message, "exit_code", (int, type(None))),
-        "signal": _field(message, "signal", (int, type(None))),
-        "cpu_ms": float(_field(message, "cpu_ms", (int, float))),
-        "wall_ms": float(_field(message, "wall_ms", (int, float))),
-        "peak_memory_kb": _field(message, "peak_memory_kb", int),
-        "timed_out": _field(message, "timed_out", bool),
-        "oom_killed": _field(message, "oom_killed", bool),
-        "output_exceeded": _field(message, "output_exceeded", bool),
-    }
+def _measured(message: dict[str, Any], answer: Answer) -> TestRun:
+    """protocol.Measured's fields, type-checked, beside the candidate's answer."""
+    return TestRun(
+        exit_code=_field(message, "exit_code", (int, type(None))),
+        signal=_field(message, "signal", (int, type(None))),
+        cpu_ms=float(_field(message, "cpu_ms", (int, float))),
+        wall_ms=float(_field(message, "wall_ms", (int, float))),
+        peak_memory_kb=_field(message, "peak_memory_kb", int),
+        timed_out=_field(message, "timed_out", bool),
+        oom_killed=_field(message, "oom_killed", bool),
+        output_exceeded=_field(message, "output_exceeded", bool),
+        answer=answer,
+    )
 
 
 def _compile_error(message: dict[str, Any]) -> str | None:
@@ -95,7 +96,7 @@ def parse_result(message: dict[str, Any], kind: ProgramKind, index: int) -> Test
                         malformed=f"{len(reports)} results for one test")  # fmt: skip
     else:
         answer = parse_answer(reports[0], kind, stdout=stdout, stderr_tail=stderr_tail)
-    return TestRun(**_measured(message), answer=answer)
+    return _measured(message, answer)
 
 
 def parse_batch_result(message: dict[str, Any], first: int, count: int) -> tuple[str | None, list[TestRun]]:
@@ -115,7 +116,7 @@ def parse_batch_result(message: dict[str, Any], first: int, count: int) -> tuple
             raise ReplyError("a batch item is not an object")
         report = item.get("report")
         answer = Answer() if report is None else parse_answer(report, ProgramKind.CALL, index=first + offset)
-        runs.append(TestRun(**_measured(item), answer=answer))
+        runs.append(_measured(item, answer))
     return None, runs
 
 

@@ -12,8 +12,8 @@ from grader.sandbox.results import parse_answer
 
 
 def run(
-    *,
     stdout: bytes = b"",
+    *,
     report: dict[str, Any] | None = None,
     kind: ProgramKind | None = None,
     **fields: Any,
