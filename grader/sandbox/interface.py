@@ -12,6 +12,16 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one run (a test, or an input of a batch) may use; enforced outside the program."""
+
+    time_s: float
+    """CPU seconds. A wall-clock backstop applies too (limits.backstop_s)."""
+    memory_mb: int
+    output_mb: int
+
+
 class ProgramKind(enum.StrEnum):
     """How the runner drives a program and what it reports (runner/protocol.py's `kind`)."""
 
@@ -24,21 +34,11 @@ class ProgramKind(enum.StrEnum):
 
 
 class Prelude(enum.StrEnum):
-    """Code the runner runs in the program's namespace before the program (runner/child.py)."""
+    """Code the runner runs in the program's namespace before the program: none, or LiveCodeBench's
+    import block (runner/child.py PRELUDE_MODULES)."""
 
     NONE = "none"
     LCB = "lcb"
-    """LiveCodeBench's import block."""
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """What one run (a test, or an input of a batch) may use; enforced outside the program."""
-
-    time_s: float
-    """CPU seconds. A wall-clock backstop applies too (limits.backstop_s)."""
-    memory_mb: int
-    output_mb: int
 
 
 @dataclass(frozen=True, slots=True)
