@@ -21,7 +21,8 @@ from grader.bank.store import BankStore
 from grader.judge.outcome import Judgement, judge_tests
 from grader.judge.verdict import SubmissionVerdict, TestVerdict, Verdict, overall
 from grader.programs import program_of
-from grader.sandbox.interface import Program, Sandbox, SandboxFailureError, Session, TestRun
+from grader.sandbox.interface import Program, SandboxFailureError, Session, TestRun
+from grader.sandbox.interface import Sandbox as Sandbox  # what a GradingService runs in
 from grader.sandbox.interface import SandboxUnavailableError as SandboxUnavailableError  # no sandbox now
 
 log = structlog.get_logger(__name__)
