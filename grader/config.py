@@ -1,4 +1,6 @@
-"""Settings from flags and `GRADER_*` environment variables, checked before anything starts.
+"""What a setting is and how it is read: one `Setting` gives its flag, `GRADER_*` variable, parser,
+default, help and bounds; the argparse flag, the environment reading, the range check, the masked
+log line and the documentation table are all derived from it.
 
 A flag's default is a `FromEnv`: the environment variable is read and parsed only once the command
 is known, so a bad `GRADER_POOL_SIZE` stops `grader serve` with a message naming the variable
@@ -9,17 +11,20 @@ concern `grader eval`. The same parsers check the flags, through argparse.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import PurePath
-from typing import Any
+from pathlib import Path, PurePath
+from typing import Any, Literal
 
 ENV_PREFIX = "GRADER_"
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 PRIVATE_TEST_METRICS = ("none", "exact")
 SECRET_WORDS = ("token", "key", "password", "secret")
 MASK = "***"
+
+Bounds = Literal["", "positive", "non-negative"]
 
 
 class SettingError(ValueError):
@@ -50,16 +55,28 @@ def port(text: str) -> int:
     return value
 
 
-def log_level(text: str) -> str:
-    if text.strip().lower() not in LOG_LEVELS:
-        raise argparse.ArgumentTypeError(f"expected one of {', '.join(LOG_LEVELS)}, got {text!r}")
-    return text.strip().lower()
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text.strip().lower() not in choices:
+            raise argparse.ArgumentTypeError(f"expected one of {', '.join(choices)}, got {text!r}")
+        return text.strip().lower()
+
+    return parse
 
 
-def private_test_metrics(text: str) -> str:
-    if text.strip().lower() not in PRIVATE_TEST_METRICS:
-        raise argparse.ArgumentTypeError(f"expected one of {', '.join(PRIVATE_TEST_METRICS)}, got {text!r}")
-    return text.strip().lower()
+log_level = _one_of(LOG_LEVELS)
+private_test_metrics = _one_of(PRIVATE_TEST_METRICS)
+
+
+def optional_path(text: str) -> Path | None:
+    return Path(text.strip()) if text.strip() else None
+
+
+def text(value: str) -> str:
+    return value
+
+
+_PARSER_OF_TYPE: dict[type, Callable[[str], Any]] = {int: integer, float: number, str: text}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +104,89 @@ class FromEnv:
         return f"${self.variable} or {self.default}"
 
 
-def env_default(name: str, default: str, parse: Callable[[str], Any]) -> FromEnv:
-    return FromEnv(name, default, parse)
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One setting, declared once.
+
+    `default` is the parsed value (a `Path` setting's is None); `env` is the variable's name
+    without `GRADER_` (empty: the flag's name), `parse` is derived from the default's type unless
+    given, `shown` replaces the default in the documentation table, and `note` is documentation
+    longer than a `--help` line (markdown)."""
+
+    flag: str
+    default: Any
+    help: str = ""
+    env: str = ""
+    parse: Callable[[str], Any] | None = None
+    bounds: Bounds = ""
+    metavar: str | None = None
+    shown: str = ""
+    note: str = ""
+    target: tuple[type[Any], str] | None = None
+    """The dataclass field the value goes to, where one does."""
+
+    @property
+    def dest(self) -> str:
+        return self.flag.removeprefix("--").replace("-", "_")
+
+    @property
+    def variable(self) -> str:
+        return ENV_PREFIX + (self.env or self.dest.upper())
+
+    @property
+    def parser(self) -> Callable[[str], Any]:
+        return self.parse or _PARSER_OF_TYPE[type(self.default)]
+
+    @property
+    def raw_default(self) -> str:
+        return "" if self.default is None else str(self.default)
+
+    def in_env(self, environ: Mapping[str, str] | None = None) -> bool:
+        """Whether its variable is set to something."""
+        return bool((os.environ if environ is None else environ).get(self.variable))
+
+    def from_env(self) -> FromEnv:
+        return FromEnv(self.variable.removeprefix(ENV_PREFIX), self.raw_default, self.parser)
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` is out of this setting's bounds, or None."""
+        if self.bounds == "positive" and value <= 0:
+            return "must be positive"
+        if self.bounds == "non-negative" and value < 0:
+            return "must not be negative"
+        return None
+
+    def add_to(self, parser: argparse.ArgumentParser, **overrides: Any) -> None:
+        """Adds the flag, its default read from the environment once the command is known."""
+        options: dict[str, Any] = {"type": self.parser, "default": self.from_env(), "help": self.help or None}
+        if self.metavar:
+            options["metavar"] = self.metavar
+        parser.add_argument(self.flag, **(options | overrides))
+
+
+def field_default(cls: type[Any], name: str) -> Any:
+    (field,) = [f for f in dataclasses.fields(cls) if f.name == name]
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return field.default
+
+
+def of_field(cls: type[Any], name: str, flag: str, **declaration: Any) -> Setting:
+    """The setting that fills the dataclass field `cls.name`, whose default it takes."""
+    return Setting(flag, field_default(cls, name), target=(cls, name), **declaration)
+
+
+def add_settings(parser: argparse.ArgumentParser, settings: Iterable[Setting]) -> None:
+    for setting in settings:
+        setting.add_to(parser)
+
+
+def out_of_bounds(settings: Iterable[Setting], args: argparse.Namespace) -> Iterator[tuple[Setting, str]]:
+    """Each setting whose value in `args` is out of its bounds, with the reason."""
+    for setting in settings:
+        problem = setting.problem(getattr(args, setting.dest))
+        if problem is not None:
+            yield setting, problem
 
 
 def resolve_env(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> None:
@@ -117,3 +215,16 @@ def effective(args: argparse.Namespace) -> dict[str, Any]:
             value = MASK
         shown[dest] = value
     return shown
+
+
+def markdown_table(settings: Iterable[Setting]) -> str:
+    """The documentation table of `settings`, then their notes."""
+    rows = ["| flag | env | default | what |", "|---|---|---|---|"]
+    notes: list[str] = []
+    for s in settings:
+        value = f"{s.default:g}" if isinstance(s.default, float) else s.raw_default
+        default = s.shown or (f"`{value}`" if value else "—")
+        rows.append(f"| `{s.flag}` | `{s.variable}` | {default} | {s.help or s.note} |")
+        if s.note and s.help:
+            notes.append(f"* `{s.flag}`: {s.note}")
+    return "\n".join(rows + (["", *notes] if notes else [])) + "\n"

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from grader import config
-from grader.cli import main
+from grader.api.server import ServerSettings
+from grader.cli import build_parser, main, settings, settings_table
+from grader.cli.serve import checked_settings
 
 
 @pytest.fixture
@@ -93,10 +95,8 @@ class TestResolution:
 
     def parser(self) -> argparse.ArgumentParser:
         parser = argparse.ArgumentParser()
-        parser.add_argument(
-            "--pool-size", type=config.integer, default=config.env_default("POOL_SIZE", "4", config.integer)
-        )
-        return parser  # fmt: skip
+        config.Setting("--pool-size", 4, "containers").add_to(parser)
+        return parser
 
     def test_default(self) -> None:
         args = self.parser().parse_args([])
@@ -170,3 +170,126 @@ class TestEffectiveConfig:
         assert line["bank"] == str(missing)
         assert line["level"] == "info" and "timestamp" in line
         assert "func" not in line
+
+
+class TestDeclarations:
+    """Each setting is declared once; everything else is derived from the declaration."""
+
+    def test_docs_table_matches_the_declarations(self) -> None:
+        page = settings_table.DOC.read_text(encoding="utf-8")
+        assert settings_table.rendered(page) == page, "run: python -m grader.cli.settings_table"
+
+    def test_a_page_without_markers_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="markers"):
+            settings_table.rendered("# Settings\n")
+
+    def test_every_setting_has_a_row(self) -> None:
+        page = settings_table.DOC.read_text(encoding="utf-8")
+        for setting in settings.SERVER + settings.EVAL:
+            assert f"| `{setting.flag}` | `{setting.variable}` |" in page
+
+    def test_defaults_are_the_dataclasses_defaults(self) -> None:
+        args = build_parser().parse_args(["serve", "--bank", "bank.db"])
+        config.resolve_env(args, {})
+        assert checked_settings(args, Path("bank.db"), "[::]", 50051) == ServerSettings(bank=Path("bank.db"))
+
+    def test_flags_and_variables_are_distinct(self) -> None:
+        for group in (settings.SERVER, settings.EVAL):
+            assert len({s.flag for s in group}) == len({s.variable for s in group}) == len(group)
+
+    @pytest.mark.parametrize(
+        ("bounds", "value", "problem"),
+        [("positive", 0, "must be positive"), ("non-negative", -1, "must not be negative"),
+         ("non-negative", 0, None), ("", -5, None)],
+    )  # fmt: skip
+    def test_bounds(self, bounds: config.Bounds, value: int, problem: str | None) -> None:
+        assert config.Setting("--x", 1, bounds=bounds).problem(value) == problem
+
+    def test_eval_checks_its_bounds(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        assert main(["eval", "--batch-size", "0", str(tmp_path / "s.jsonl")]) == 2
+        assert capsys.readouterr().err == "grader: --batch-size must be positive\n"
+
+
+def _flags(argv: list[str]) -> dict[str, str]:
+    """Each flag of a command, with the variable it falls back to ("" for none)."""
+    parser = build_parser()
+    for word in argv:
+        (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = sub.choices[word]
+    return {
+        action.option_strings[-1]: action.default.variable
+        if isinstance(action.default, config.FromEnv)
+        else ""
+        for action in parser._actions
+        if action.option_strings and action.dest != "help"
+    }
+
+
+SERVER_FLAGS = [
+    "sandbox-image",
+    "runtime",
+    "docker-host",
+    "sandbox-cpus",
+    "sandbox-pids",
+    "sandbox-tmpfs-mb",
+    "wall-factor",
+    "wall-extra-s",
+    "max-code-bytes",
+    "max-concurrent",
+    "pool-size",
+    "pool-max-uses",
+    "pool-memory-mb",
+    "max-queued",
+    "max-queued-bytes",
+    "private-test-metrics",
+    "max-batch",
+    "batch-engine-wait-s",
+    "drain-s",
+    "health-interval-s",
+    "max-connection-age-s",
+    "max-connection-age-grace-s",
+    "max-connections",
+    "max-streams-per-connection",
+    "handshake-timeout-s",
+    "idle-timeout-s",
+    "keepalive-s",
+    "max-batch-bytes",
+    "log-level",
+]
+
+
+def _grader_env(flags: list[str]) -> dict[str, str]:
+    return {f"--{flag}": "GRADER_" + flag.upper().replace("-", "_") for flag in flags}
+
+
+class TestCommandLine:
+    """The commands keep their flags and the variables behind them."""
+
+    def test_serve(self) -> None:
+        assert _flags(["serve"]) == _grader_env(
+            ["bank", "host", "port", "metrics-port", *SERVER_FLAGS, "tls-cert", "tls-key", "tls-client-ca",
+             "auth-tokens-file", "admin-tokens-file"]
+        )  # fmt: skip
+
+    def test_demo(self) -> None:
+        assert _flags(["demo"]) == _grader_env(SERVER_FLAGS)
+
+    def test_eval(self) -> None:
+        assert _flags(["eval"]) == {
+            "--server": "GRADER_SERVER", "--out": "", "--livebench-judgments": "",
+            "--ungraded-score-zero": "", "--batch-size": "GRADER_EVAL_BATCH_SIZE",
+            "--timeout-s": "GRADER_EVAL_TIMEOUT_S", "--rpc-timeout-s": "GRADER_EVAL_RPC_TIMEOUT_S",
+            "--max-attempts": "GRADER_EVAL_MAX_ATTEMPTS", "--stop-on-first-failure": "", "--test-set": "",
+            "--no-progress": "", "--tls": "", "--tls-ca": "GRADER_EVAL_TLS_CA",
+            "--tls-cert": "GRADER_EVAL_TLS_CERT", "--tls-key": "GRADER_EVAL_TLS_KEY",
+        }  # fmt: skip
+
+    def test_bank_build(self) -> None:
+        assert _flags(["bank", "build"]) == {
+            "--out": "", "--evalplus-tests": "", "--sandbox-image": "GRADER_SANDBOX_IMAGE",
+            "--runtime": "GRADER_RUNTIME", "--docker-host": "GRADER_DOCKER_HOST", "--concurrency": "",
+            "--strict": "",
+        }  # fmt: skip
+
+    def test_report(self) -> None:
+        assert _flags(["report"]) == {"--html": "", "--cutoff": ""}

@@ -68,12 +68,12 @@ class TestSetting:
 
     @pytest.mark.parametrize("value", ["-1", "-0.5"])
     def test_negative_age_is_refused(self, value: str) -> None:
-        from grader.cli import _server_settings
+        from grader.cli.serve import checked_settings
 
         args = build_parser().parse_args(["serve", "--bank", "bank.db", "--max-connection-age-s", value])
         config.resolve_env(args, {})
         with pytest.raises(SystemExit, match="max-connection-age-s"):
-            _server_settings(args, Path("bank.db"), "127.0.0.1", 0)
+            checked_settings(args, Path("bank.db"), "127.0.0.1", 0)
 
     def test_zero_means_unlimited(self) -> None:
         assert connection_age_options(ServerSettings(bank=Path("bank.db"), max_connection_age_s=0)) == []

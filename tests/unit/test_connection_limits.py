@@ -16,6 +16,7 @@ from grader.api.limits import (
     message_limits,
     raise_fd_limit,
 )
+from grader.cli.serve import checked_settings
 
 
 def test_options() -> None:
@@ -54,7 +55,7 @@ def test_message_limits() -> None:
 def settings_of(environ: dict[str, str], *flags: str):  # type: ignore[no-untyped-def]
     args = cli.build_parser().parse_args(["serve", "--bank", "bank.db", *flags])
     config.resolve_env(args, environ)
-    return cli._server_settings(args, args.bank, "127.0.0.1", 0)
+    return checked_settings(args, args.bank, "127.0.0.1", 0)
 
 
 def test_flags_and_variables() -> None:

@@ -20,7 +20,8 @@ from grader import config
 from grader.api.intake import ByteBudget, field_ends, parse_in_steps
 from grader.api.server import GraderServer, ServerSettings
 from grader.bank.store import BankStore
-from grader.cli import _server_settings, build_parser
+from grader.cli import build_parser
+from grader.cli.serve import checked_settings
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 from tests.unit.test_grading_service import CODE, FakeSandbox, question
@@ -223,7 +224,7 @@ class TestSettings:
     def settings(self, environ: dict[str, str], *flags: str) -> ServerSettings:
         args = build_parser().parse_args(["serve", "--bank", "bank.db", *flags])
         config.resolve_env(args, environ)
-        settings: ServerSettings = _server_settings(args, Path("bank.db"), "127.0.0.1", 0)
+        settings: ServerSettings = checked_settings(args, Path("bank.db"), "127.0.0.1", 0)
         return settings
 
     def test_defaults(self) -> None:

@@ -1,0 +1,5 @@
+    return text.upper()
+
+
+import sys
+sys.exit(0)

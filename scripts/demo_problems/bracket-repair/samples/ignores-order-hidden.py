@@ -1,0 +1,4 @@
+t = int(input())
+for _ in range(t):
+    s = input().strip()
+    print(abs(s.count("(") - s.count(")")))

@@ -1,0 +1,4 @@
+n = int(input())
+heights = list(map(int, input().split()))
+while True:
+    pass
