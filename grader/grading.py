@@ -20,7 +20,9 @@ from grader.bank.model import CheckerName, QuestionInfo, TestCase, TestSet
 from grader.bank.store import BankStore
 from grader.judge.outcome import Judgement, judge_tests
 from grader.judge.verdict import SubmissionVerdict, TestVerdict, Verdict, overall
-from grader.sandbox.interface import Program, Sandbox, SandboxFailureError, Session, TestRun
+from grader.programs import program_of
+from grader.sandbox.interface import Program, SandboxFailureError, Session, TestRun
+from grader.sandbox.interface import Sandbox as Sandbox  # what a GradingService runs in
 from grader.sandbox.interface import SandboxUnavailableError as SandboxUnavailableError  # what grade() raises
 
 log = structlog.get_logger(__name__)
@@ -120,14 +122,7 @@ class GradingService:
         info = await asyncio.to_thread(self.bank.get_info, submission.question_id)
         if info is None:
             raise QuestionNotFoundError(f"no question with id {submission.question_id!r}")
-        program = Program(
-            code=with_partial_solution(info, submission.code),
-            kind=info.kind,
-            entry_point=info.entry_point,
-            prelude=info.prelude,
-            limits=info.limits,
-            language=submission.language,
-        )
+        program = program_of(info, with_partial_solution(info, submission.code), language=submission.language)
         total = info.tests_in(submission.test_set)
         async with self.admission.admit(patient):
             for attempt in (1, 2):

@@ -16,7 +16,7 @@ from wsgiref.simple_server import WSGIServer
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
 
 from grader.judge.verdict import Verdict
-from grader.sandbox.pool import RECYCLE_REASONS
+from grader.sandbox.interface import RECYCLE_REASONS
 
 GRADE_BUCKETS_S = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 RPC_BUCKETS_S = (

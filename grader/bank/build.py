@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.bank.formats import WithheldTests, read_records
-from grader.bank.model import BankFormatError, Question
+from grader.bank.formats.detect import is_evalplus_file
+from grader.bank.model import BankFormatError, Question, TestSet
+from grader.bank.reference import ReferenceRunner, compute_all, read_reference_tasks
 from grader.bank.store import BankWriter
 
 
@@ -91,3 +95,54 @@ def build_bank(
             _add(writer, question, where, line)
         report.total_questions = writer.finish()
     return report
+
+
+Computed = list[tuple[Question, str, int]]
+
+
+async def reference_questions(
+    files: Sequence[Path], runner: ReferenceRunner, test_set: TestSet, concurrency: int,
+    progress: Callable[[str], None],
+) -> tuple[Computed, list[BankFormatError]]:  # fmt: skip
+    """The questions of EvalPlus files, their outputs computed by `runner`, and the tasks left out
+    (their canonical solution failed)."""
+    computed: Computed = []
+    left_out: list[BankFormatError] = []
+    for path in files:
+        tasks = read_reference_tasks(path, test_set)
+        progress(f"{path}: running {len(tasks)} canonical solutions in the sandbox...")
+        questions, failed = await compute_all(tasks, path, runner, concurrency)
+        computed.extend(questions)
+        left_out.extend(failed)
+    return computed, left_out
+
+
+def build_from_files(
+    out: Path,
+    files: Sequence[Path],
+    references: Callable[[], AbstractAsyncContextManager[ReferenceRunner]],
+    *,
+    test_set: TestSet = TestSet.PLUS,
+    concurrency: int = 1,
+    strict: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+) -> tuple[BuildReport, list[BankFormatError]]:
+    """:func:`build_bank` over files of any format, EvalPlus files included: `references` is
+    opened only when there is one, to compute their outputs. Returns the report and what was left
+    out (canonical solutions that failed, rows over a size limit); `strict`: those fail the build.
+    """
+    evalplus = [f for f in files if is_evalplus_file(f)]
+    computed: Computed = []
+    left_out: list[BankFormatError] = []
+    if evalplus:
+
+        async def compute() -> tuple[Computed, list[BankFormatError]]:
+            async with references() as runner:
+                return await reference_questions(evalplus, runner, test_set, concurrency, progress)
+
+        computed, left_out = asyncio.run(compute())
+    if left_out and strict:
+        raise left_out[0]
+    sources = [f for f in files if f not in evalplus]
+    report = build_bank(out, sources, computed, None if strict else left_out)
+    return report, left_out

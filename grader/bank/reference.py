@@ -1,5 +1,6 @@
 """Expected outputs for differential questions (EvalPlus), computed at build time by running the
-canonical solution in the sandbox, input by input.
+canonical solution input by input, in whatever the builder is handed (a ReferenceRunner:
+grader/programs.py runs it in the sandbox).
 
 A canonical solution that fails or times out on an input fails the build for that task, with a
 clear message, and the task is left out: a bank never holds a test whose expected output is an
@@ -15,16 +16,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
-import signal
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import structlog
 
-from grader.bank.formats.evalplus import ReferenceTask, is_evalplus_row, parse_evalplus
+from grader.bank.formats.common import RowError
+from grader.bank.formats.evalplus import ReferenceTask, parse_evalplus
 from grader.bank.formats.reader import iter_objects
-from grader.bank.model import BankFormatError, Limits, Question, TestCase, TestSet
-from grader.sandbox.interface import Program, Sandbox, TestRun
+from grader.bank.model import BankFormatError, Limits, Question, QuestionInfo, TestCase, TestSet
 
 log = structlog.get_logger(__name__)
 
@@ -33,8 +35,33 @@ MAX_REFERENCE_MEMORY_MB = 4096
 """A canonical solution killed for memory is run again with this much; its question then gets
 the same limit (EvalPlus caps the address space at 4 GiB)."""
 MIN_TIME_S = 1.0
-BATCH_SIZE = 1000
 TIME_FACTOR = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRun:
+    """What the canonical solution gave for one input."""
+
+    output: str | None
+    """The returned value as tagged JSON (grader/runner/codec.py); None: it gave none."""
+    cpu_ms: float
+    failed: str = ""
+    """Without an output, what the solution did: "failed", "timed out", "ended (exit 1, ...)"."""
+    reason: str = ""
+    """Its own words on why, when it gave any (a compile error, an exception's type)."""
+    out_of_memory: bool = False
+    """Killed for memory: worth a run with more."""
+
+
+class ReferenceRunner(Protocol):
+    """Runs canonical solutions for the builder."""
+
+    async def run(
+        self, info: QuestionInfo, code: str, limits: Limits, inputs: Sequence[str]
+    ) -> list[ReferenceRun]:
+        """`code` run as question `info`'s program with `limits`, on the inputs in order; may
+        stop after the first input without an output."""
+        ...
 
 
 class ReferenceError(ValueError):
@@ -45,15 +72,7 @@ class ReferenceError(ValueError):
         self.out_of_memory = out_of_memory
 
 
-def is_evalplus_file(path: Path) -> bool:
-    for _, row in iter_objects(path):
-        return is_evalplus_row(row)
-    return False
-
-
 def read_reference_tasks(path: Path, test_set: TestSet) -> list[tuple[ReferenceTask, int]]:
-    from grader.bank.formats.common import RowError
-
     tasks = []
     for line, row in iter_objects(path):
         try:
@@ -63,32 +82,21 @@ def read_reference_tasks(path: Path, test_set: TestSet) -> list[tuple[ReferenceT
     return tasks
 
 
-async def compute_outputs(task: ReferenceTask, sandbox: Sandbox, memory_mb: int = 0) -> Question:
+async def compute_outputs(task: ReferenceTask, runner: ReferenceRunner, memory_mb: int = 0) -> Question:
     """The task's question with every test's expected output and the EvalPlus time limit; with
     `memory_mb`, the reference runs with that much memory and the question gets it as its limit."""
     question = task.question
     limits = dataclasses.replace(REFERENCE_LIMITS, memory_mb=memory_mb or REFERENCE_LIMITS.memory_mb)
-    program = Program(
-        code=task.reference_code,
-        kind=question.info.kind,
-        entry_point=question.info.entry_point,
-        prelude=question.info.prelude,
-        limits=limits,
-    )
+    runs = await runner.run(question.info, task.reference_code, limits, [t.input for t in question.tests])
     tests: list[TestCase] = []
-    slowest_ms = 0.0
-    async with sandbox.session(program) as session:
-        start = 0
-        while start < len(question.tests):
-            chunk = question.tests[start : start + BATCH_SIZE]
-            runs = await session.run_batch(start, [t.input for t in chunk])
-            for offset, run in enumerate(runs):
-                if run.answer.typed is None:
-                    raise _failed(question.info.id, start + offset, run)
-                # Outputs are kept typed, so a candidate's tuple is not taken for a list.
-                tests.append(dataclasses.replace(chunk[offset], output=run.answer.typed))
-                slowest_ms = max(slowest_ms, run.cpu_ms)
-            start += len(runs)
+    for index, (test, run) in enumerate(zip(question.tests, runs, strict=False)):
+        if run.output is None:
+            raise _failed(question.info.id, index, run)
+        # Outputs are kept typed, so a candidate's tuple is not taken for a list.
+        tests.append(dataclasses.replace(test, output=run.output))
+    if len(tests) < len(question.tests):
+        raise ReferenceError(f"{question.info.id}: the canonical solution was not run on every input")
+    slowest_ms = max((run.cpu_ms for run in runs), default=0.0)
     time_s = max(MIN_TIME_S, math.ceil(TIME_FACTOR * slowest_ms / 100) / 10)
     question_limits = dataclasses.replace(question.info.limits, time_s=time_s)
     if memory_mb:
@@ -97,20 +105,17 @@ async def compute_outputs(task: ReferenceTask, sandbox: Sandbox, memory_mb: int 
     return Question(info=info, tests=tuple(tests))
 
 
-def _failed(task_id: str, index: int, run: TestRun) -> ReferenceError:
+def _failed(task_id: str, index: int, run: ReferenceRun) -> ReferenceError:
     """Why the canonical solution gave no value for an input."""
-    if run.compile_error is not None or run.answer.reported:
-        why = run.compile_error or run.answer.exception or run.answer.malformed or "no value"
-        return ReferenceError(f"{task_id}: the canonical solution failed on input {index}: {why}")
-    how = "timed out" if run.timed_out else f"ended (exit {run.exit_code}, signal {run.signal})"
+    reason = f": {run.reason}" if run.reason else ""
     return ReferenceError(
-        f"{task_id}: the canonical solution {how} on input {index}",
-        out_of_memory=not run.timed_out and (run.oom_killed or run.signal == signal.SIGKILL),
+        f"{task_id}: the canonical solution {run.failed} on input {index}{reason}",
+        out_of_memory=run.out_of_memory,
     )
 
 
 async def compute_all(
-    tasks: Sequence[tuple[ReferenceTask, int]], path: Path, sandbox: Sandbox, concurrency: int
+    tasks: Sequence[tuple[ReferenceTask, int]], path: Path, runner: ReferenceRunner, concurrency: int
 ) -> tuple[list[tuple[Question, str, int]], list[BankFormatError]]:
     """Every task's finished question, in order, and for each task left out (its canonical
     solution failed) an error naming file, line and reason."""
@@ -120,13 +125,13 @@ async def compute_all(
         async with limit:
             try:
                 try:
-                    return await compute_outputs(task, sandbox), str(path), line
+                    return await compute_outputs(task, runner), str(path), line
                 except ReferenceError as exc:
                     if not exc.out_of_memory:
                         raise
                     log.warning("reference_out_of_memory", task=task.question.info.id,
                                 retry_memory_mb=MAX_REFERENCE_MEMORY_MB)  # fmt: skip
-                    return await compute_outputs(task, sandbox, MAX_REFERENCE_MEMORY_MB), str(path), line
+                    return await compute_outputs(task, runner, MAX_REFERENCE_MEMORY_MB), str(path), line
             except ReferenceError as exc:
                 return BankFormatError(str(path), line, str(exc))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import uuid
@@ -48,52 +47,23 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_bank_build(args: argparse.Namespace) -> int:
-    from grader.bank.build import build_bank
-    from grader.bank.model import BankFormatError, Question, TestSet
-    from grader.bank.reference import compute_all, is_evalplus_file, read_reference_tasks
-    from grader.sandbox.docker import DockerSandbox, DockerSettings
+    from grader.bank.build import build_from_files
+    from grader.bank.model import BankFormatError, TestSet
+    from grader.programs import pooled_references
+    from grader.sandbox.docker import DockerSettings
     from grader.sandbox.interface import SandboxFailureError, SandboxUnavailableError
-    from grader.sandbox.pool import PoolSettings, WarmPool
 
-    files = [Path(f) for f in args.files]
+    # EvalPlus rows carry no outputs: their canonical solutions run in sandboxes with their own
+    # label, so that no server mistakes these containers for its leftovers.
+    settings = DockerSettings(image=args.sandbox_image, runtime=args.runtime, docker_host=args.docker_host,
+                              owner=f"bank-build-{uuid.uuid4().hex[:12]}")  # fmt: skip
     try:
-        evalplus = [f for f in files if is_evalplus_file(f)]
-        computed: list[tuple[Question, str, int]] = []
-        left_out: list[BankFormatError] = []
-        if evalplus:
-            # EvalPlus rows carry no outputs: run each canonical solution in the sandbox.
-            docker = DockerSandbox(
-                DockerSettings(
-                    image=args.sandbox_image,
-                    runtime=args.runtime,
-                    docker_host=args.docker_host,
-                    # Its own label, so that no server mistakes these containers for its leftovers.
-                    owner=f"bank-build-{uuid.uuid4().hex[:12]}",
-                )
-            )
-
-            async def reference_outputs() -> None:
-                await docker.check()
-                pool = WarmPool(docker, PoolSettings(size=args.concurrency))
-                await pool.start()
-                try:
-                    for path in evalplus:
-                        tasks = read_reference_tasks(path, TestSet(args.evalplus_tests))
-                        print(
-                            f"{path}: running {len(tasks)} canonical solutions in the sandbox...",
-                            file=sys.stderr,
-                        )
-                        questions, failed = await compute_all(tasks, path, pool, args.concurrency)
-                        computed.extend(questions)
-                        left_out.extend(failed)
-                finally:
-                    await pool.close()
-
-            asyncio.run(reference_outputs())
-        if left_out and args.strict:
-            raise left_out[0]
-        sources = [f for f in files if f not in evalplus]
-        report = build_bank(Path(args.out), sources, computed, None if args.strict else left_out)
+        report, left_out = build_from_files(
+            Path(args.out), [Path(f) for f in args.files],
+            lambda: pooled_references(settings, args.concurrency),
+            test_set=TestSet(args.evalplus_tests), concurrency=args.concurrency, strict=args.strict,
+            progress=lambda line: print(line, file=sys.stderr),
+        )  # fmt: skip
     except (BankFormatError, OSError, SandboxUnavailableError, SandboxFailureError) as exc:
         print(f"grader: bank build failed: {exc}", file=sys.stderr)
         return 1

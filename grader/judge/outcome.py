@@ -1,4 +1,8 @@
-"""From a test's raw outcome and its expected output to a verdict. Never runs candidate code."""
+"""From a test's raw outcome and its expected output to a verdict. Never runs candidate code.
+
+The outcome is the sandbox's own report type (sandbox/interface.py TestRun), read as plain data:
+the judge imports that module only, never one that runs anything (tests/unit/test_layers.py).
+"""
 
 from __future__ import annotations
 

@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 import structlog
 
 from grader import offload
-from grader.bank.model import QuestionKind
 from grader.runner import protocol
 from grader.sandbox import limits as arithmetic
 from grader.sandbox.interface import (
     NoEvents,
     Program,
+    ProgramKind,
     SandboxEvents,
     SandboxFailureError,
     SandboxUnavailableError,
@@ -148,7 +148,7 @@ class ContainerSession:
         self.memory_limit_mb = memory_limit_mb
         self._wall_s = 0.0
         self._time_s = 0.0
-        self._kind = QuestionKind.STDIN
+        self._kind = ProgramKind.STDIN
         self.uses = 0
         self.anomaly = ""
         """Why this container must not be reused (an OOM kill, a kill at a limit), or ""."""

@@ -1,16 +1,44 @@
 """What the rest of grader knows about running untrusted code: a program in, raw outcomes out.
 
 A sandbox never sees an expected output. It reports what the candidate did; the judge decides
-what that means.
+what that means. Its types are its own, not the bank's: grader/programs.py maps a question onto them.
 """
 
 from __future__ import annotations
 
+import enum
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from grader.bank.model import Limits, Prelude, QuestionKind
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one run (a test, or an input of a batch) may use; enforced outside the program."""
+
+    time_s: float
+    """CPU seconds. A wall-clock backstop applies too (limits.backstop_s)."""
+    memory_mb: int
+    output_mb: int
+
+
+class ProgramKind(enum.StrEnum):
+    """How the runner drives a program and what it reports (runner/protocol.py's `kind`)."""
+
+    STDIN = "stdin"
+    """Reads an input on stdin, writes its answer on stdout."""
+    CALL = "call"
+    """The entry point is called with an input's arguments; its return value is reported."""
+    HUMANEVAL = "humaneval"
+    """The input is check code that asserts on the entry point; its return is reported."""
+
+
+class Prelude(enum.StrEnum):
+    """Code the runner runs in the program's namespace before the program: none, or LiveCodeBench's
+    import block (runner/child.py PRELUDE_MODULES)."""
+
+    NONE = "none"
+    LCB = "lcb"
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +46,7 @@ class Program:
     """A candidate's code and how to drive it."""
 
     code: str
-    kind: QuestionKind
+    kind: ProgramKind
     entry_point: str
     prelude: Prelude
     limits: Limits
@@ -104,6 +132,19 @@ class Sandbox(Protocol):
         """Raises SandboxUnavailableError when no program could run now."""
 
     async def close(self) -> None: ...
+
+
+RECYCLE_REASONS = (
+    "max_uses",
+    "oom_kill",
+    "limit_kill",
+    "reset_failed",
+    "failed_or_cancelled",
+    "died_idle",
+    "tampered",
+)
+"""Why a pooled container is retired (SandboxEvents.container_recycled): a fixed set, so that it
+can label a metric."""
 
 
 class SandboxEvents(Protocol):

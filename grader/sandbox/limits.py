@@ -6,8 +6,8 @@ Pure functions, so that each formula is tested (and mutation-checked) on its own
 
 from __future__ import annotations
 
-from grader.bank.model import Limits
 from grader.runner import protocol
+from grader.sandbox.interface import Limits
 
 BATCH_SLACK_S = 1.0
 """A batch may take the sum of its inputs' CPU limits plus this (README: "plus a second")."""

@@ -32,16 +32,6 @@ from grader.sandbox.interface import (
 
 log = structlog.get_logger(__name__)
 
-RECYCLE_REASONS = (
-    "max_uses",
-    "oom_kill",
-    "limit_kill",
-    "reset_failed",
-    "failed_or_cancelled",
-    "died_idle",
-    "tampered",
-)
-"""Why a pooled container is retired: a fixed set, so that it can label a metric."""
 _REASON_OF_ANOMALY = {
     "oom kill": "oom_kill",
     "killed at a limit": "limit_kill",

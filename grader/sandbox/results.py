@@ -14,9 +14,8 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from grader.bank.model import QuestionKind
 from grader.runner import protocol
-from grader.sandbox.interface import Answer, TestRun
+from grader.sandbox.interface import Answer, ProgramKind, TestRun
 
 _T = TypeVar("_T")
 
@@ -52,18 +51,19 @@ def _tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
     return kinds if isinstance(kinds, tuple) else (kinds,)
 
 
-def _measured(message: dict[str, Any]) -> dict[str, Any]:
-    """protocol.Measured's fields, type-checked."""
-    return {
-        "exit_code": _field(message, "exit_code", (int, type(None))),
-        "signal": _field(message, "signal", (int, type(None))),
-        "cpu_ms": float(_field(message, "cpu_ms", (int, float))),
-        "wall_ms": float(_field(message, "wall_ms", (int, float))),
-        "peak_memory_kb": _field(message, "peak_memory_kb", int),
-        "timed_out": _field(message, "timed_out", bool),
-        "oom_killed": _field(message, "oom_killed", bool),
-        "output_exceeded": _field(message, "output_exceeded", bool),
-    }
+def _measured(message: dict[str, Any], answer: Answer) -> TestRun:
+    """protocol.Measured's fields, type-checked, beside the candidate's answer."""
+    return TestRun(
+        exit_code=_field(message, "exit_code", (int, type(None))),
+        signal=_field(message, "signal", (int, type(None))),
+        cpu_ms=float(_field(message, "cpu_ms", (int, float))),
+        wall_ms=float(_field(message, "wall_ms", (int, float))),
+        peak_memory_kb=_field(message, "peak_memory_kb", int),
+        timed_out=_field(message, "timed_out", bool),
+        oom_killed=_field(message, "oom_killed", bool),
+        output_exceeded=_field(message, "output_exceeded", bool),
+        answer=answer,
+    )
 
 
 def _compile_error(message: dict[str, Any]) -> str | None:
@@ -76,7 +76,7 @@ def compiled_not(compile_error: str) -> TestRun:
     return TestRun(None, None, 0.0, 0.0, 0, False, False, False, compile_error=compile_error)
 
 
-def parse_result(message: dict[str, Any], kind: QuestionKind, index: int) -> TestRun:
+def parse_result(message: dict[str, Any], kind: ProgramKind, index: int) -> TestRun:
     """A protocol.ResultMessage for test `index`."""
     if message.get("type") != "result" or message.get("index") != index:
         raise ReplyError(f"expected the result of test {index}, got {message.get('type')!r}")
@@ -96,7 +96,7 @@ def parse_result(message: dict[str, Any], kind: QuestionKind, index: int) -> Tes
                         malformed=f"{len(reports)} results for one test")  # fmt: skip
     else:
         answer = parse_answer(reports[0], kind, stdout=stdout, stderr_tail=stderr_tail)
-    return TestRun(**_measured(message), answer=answer)
+    return _measured(message, answer)
 
 
 def parse_batch_result(message: dict[str, Any], first: int, count: int) -> tuple[str | None, list[TestRun]]:
@@ -115,8 +115,8 @@ def parse_batch_result(message: dict[str, Any], first: int, count: int) -> tuple
         if not isinstance(item, dict):
             raise ReplyError("a batch item is not an object")
         report = item.get("report")
-        answer = Answer() if report is None else parse_answer(report, QuestionKind.CALL, index=first + offset)
-        runs.append(TestRun(**_measured(item), answer=answer))
+        answer = Answer() if report is None else parse_answer(report, ProgramKind.CALL, index=first + offset)
+        runs.append(_measured(item, answer))
     return None, runs
 
 
@@ -125,7 +125,7 @@ _CALL_KEYS = frozenset({"value", "typed", "not_serializable"})
 
 def parse_answer(
     report: object,
-    kind: QuestionKind,
+    kind: ProgramKind,
     *,
     index: int | None = None,
     stdout: bytes = b"",
@@ -152,11 +152,11 @@ def parse_answer(
         if isinstance(exception, str) and isinstance(message, str):
             return dataclasses.replace(base, exception=exception, message=message)
         return malformed("an exception that is not text")
-    if kind is QuestionKind.HUMANEVAL and index is None and keys == {"passed"}:
+    if kind is ProgramKind.HUMANEVAL and index is None and keys == {"passed"}:
         if fields["passed"] is True:
             return dataclasses.replace(base, passed=True)
         return malformed("a check result other than true")
-    if kind is QuestionKind.CALL and keys and keys <= _CALL_KEYS:
+    if kind is ProgramKind.CALL and keys and keys <= _CALL_KEYS:
         value, typed, kind_name = fields.get("value"), fields.get("typed"), fields.get("not_serializable", "")
         if index is not None and "value" in keys:
             return malformed("a plain value in a batch")

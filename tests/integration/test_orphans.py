@@ -31,14 +31,13 @@ GONE_S = CPU_LIMIT_S / 2
 CLIENT = textwrap.dedent(
     """
     import asyncio, sys
-    from grader.bank.model import Limits, Prelude, QuestionKind
     from grader.sandbox.docker import DockerSandbox, DockerSettings
-    from grader.sandbox.interface import Program
+    from grader.sandbox.interface import Limits, Prelude, Program, ProgramKind
 
     async def main() -> None:
         docker = DockerSandbox(DockerSettings(owner=sys.argv[1], runtime=sys.argv[2], image=sys.argv[3]))
         code = "held = b'x' * (%d << 20)\\nwhile True:\\n    pass\\n" % int(sys.argv[4])
-        program = Program(code, QuestionKind.STDIN, "", Prelude.NONE,
+        program = Program(code, ProgramKind.STDIN, "", Prelude.NONE,
                           Limits(time_s=float(sys.argv[5]), memory_mb=256, output_mb=1))
         async with docker.session(program) as session:
             print("running", flush=True)

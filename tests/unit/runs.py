@@ -6,17 +6,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from grader.bank.model import QuestionKind
-from grader.sandbox.interface import Answer
+from grader.sandbox.interface import Answer, ProgramKind
 from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
 from grader.sandbox.results import parse_answer
 
 
 def run(
-    *,
     stdout: bytes = b"",
+    *,
     report: dict[str, Any] | None = None,
-    kind: QuestionKind | None = None,
+    kind: ProgramKind | None = None,
     **fields: Any,
 ) -> Run:
     """`report` is read as the runner writes it for `kind`; without `kind`, for whichever kind
@@ -24,7 +23,7 @@ def run(
     if report is None:
         answer = Answer(stdout=stdout)
     else:
-        kind = kind or (QuestionKind.HUMANEVAL if "passed" in report else QuestionKind.CALL)
+        kind = kind or (ProgramKind.HUMANEVAL if "passed" in report else ProgramKind.CALL)
         answer = parse_answer(report, kind, stdout=stdout)
     base = Run(
         exit_code=0,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.bank.model import Limits, Prelude, QuestionKind
 from grader.sandbox.docker import LABEL, DockerSettings, run_args
-from grader.sandbox.interface import Program
+from grader.sandbox.interface import Limits, Prelude, Program, ProgramKind
 
 NAME = "grader-sbx-test"
 
@@ -14,7 +13,7 @@ NAME = "grader-sbx-test"
 def program(memory_mb: int = 256) -> Program:
     return Program(
         code="print(input())",
-        kind=QuestionKind.STDIN,
+        kind=ProgramKind.STDIN,
         entry_point="",
         prelude=Prelude.NONE,
         limits=Limits(time_s=2.0, memory_mb=memory_mb, output_mb=16),

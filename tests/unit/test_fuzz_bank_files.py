@@ -26,9 +26,10 @@ from hypothesis import strategies as st
 from grader.bank.build import build_bank
 from grader.bank.formats import RowFormat, detect_row_format
 from grader.bank.formats.common import RowError
+from grader.bank.formats.detect import is_evalplus_file
 from grader.bank.model import BankFormatError
 from grader.bank.model import TestSet as Sets  # aliased so pytest does not collect it
-from grader.bank.reference import is_evalplus_file, read_reference_tasks
+from grader.bank.reference import read_reference_tasks
 from grader.bank.store import BankStore
 
 EXAMPLES = int(os.environ.get("GRADER_FUZZ_EXAMPLES", "100"))

@@ -15,8 +15,8 @@ from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, Qu
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
 from grader.judge.outcome import judge_test
 from grader.judge.verdict import Verdict
-from grader.sandbox.interface import Answer
 from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
+from tests.unit.runs import run as outcome
 
 EXAMPLES = int(os.environ.get("GRADER_FUZZ_EXAMPLES", "100"))
 """Examples per property; raise it for a deeper run (GRADER_FUZZ_EXAMPLES=5000)."""
@@ -60,15 +60,6 @@ def per_mib_bound(size: int) -> float:
 
 def question(kind: QuestionKind, spec: CheckerSpec) -> QuestionInfo:
     return QuestionInfo(id="fz/judge", title="Q", kind=kind, entry_point="f", limits=LIMITS, checker=spec)
-
-
-def outcome(stdout: bytes = b"", report: dict[str, object] | None = None) -> Run:
-    """A clean run whose answer is `stdout`, or the returned value a `report` carries."""
-    said = Answer(stdout=stdout)
-    if report is not None:
-        said = Answer(reported=True, value=str(report["value"]), typed=str(report["typed"]))
-    return Run(exit_code=0, signal=None, cpu_ms=1.0, wall_ms=1.0, peak_memory_kb=1, timed_out=False,
-               oom_killed=False, output_exceeded=False, answer=said)  # fmt: skip
 
 
 def assert_judged(info: QuestionInfo, test: Case, run: Run, size: int) -> None:

@@ -23,7 +23,8 @@ from grader.grading import (
     with_partial_solution,
 )
 from grader.judge.verdict import SubmissionVerdict, Verdict
-from grader.sandbox.interface import Program, SandboxFailureError
+from grader.sandbox.interface import Limits as SandboxLimits
+from grader.sandbox.interface import Program, ProgramKind, SandboxFailureError
 from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
 from tests.unit.runs import run
 
@@ -212,8 +213,8 @@ class TestFlow:
         grade(bank, sandbox, Submission(question_id="echo", code=CODE))
         (program,) = sandbox.programs
         assert program.code == CODE
-        assert program.kind is QuestionKind.STDIN
-        assert program.limits == LIMITS
+        assert program.kind is ProgramKind.STDIN
+        assert program.limits == SandboxLimits(time_s=2.0, memory_mb=256, output_mb=16)
         assert program.language == "python"
 
     def test_run_measurements_are_reported(self, bank: BankStore) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pytest
 from structlog.testing import capture_logs
@@ -18,8 +18,8 @@ from grader.judge.checkers import CHUNK, INT_DIGITS, lcb_equal, poly_root, text_
 from grader.judge.outcome import judge_test, judge_tests
 from grader.judge.values import evalplus_equal, loads
 from grader.judge.verdict import Verdict
-from grader.sandbox.interface import Answer
 from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
+from tests.unit.runs import run
 
 TEXT_CHECKERS = (CheckerName.LCB, CheckerName.EXACT, CheckerName.TOKENS, CheckerName.FLOAT)
 VALUE_CHECKERS = (CheckerName.JSON, CheckerName.FLOAT, CheckerName.EVALPLUS, CheckerName.POLY_ROOT)
@@ -79,15 +79,6 @@ HOSTILE_VALUES = {
 def question(kind: QuestionKind, checker: CheckerName) -> QuestionInfo:
     return QuestionInfo(id="q/hostile", title="Q", kind=kind, entry_point="f", limits=LIMITS,
                         checker=CheckerSpec(checker))  # fmt: skip
-
-
-def run(stdout: bytes = b"", report: dict[str, Any] | None = None) -> Run:
-    """A clean run whose answer is `stdout`, or the returned value a `report` carries."""
-    said = Answer(stdout=stdout)
-    if report is not None:
-        said = Answer(reported=True, value=str(report["value"]), typed=str(report["typed"]))
-    return Run(exit_code=0, signal=None, cpu_ms=1.0, wall_ms=1.0, peak_memory_kb=1, timed_out=False,
-               oom_killed=False, output_exceeded=False, answer=said)  # fmt: skip
 
 
 def per_mib_bound(size: int) -> float:

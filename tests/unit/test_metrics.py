@@ -16,11 +16,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from grader.api.server import GraderServer, ServerSettings
-from grader.bank.model import Limits, Prelude, QuestionKind
 from grader.bank.store import BankStore
 from grader.metrics import Metrics, MetricsPortError
-from grader.sandbox.interface import Program
-from grader.sandbox.pool import RECYCLE_REASONS, PoolSettings, WarmPool
+from grader.sandbox.interface import RECYCLE_REASONS, Limits, Prelude, Program, ProgramKind
+from grader.sandbox.pool import PoolSettings, WarmPool
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 from tests.unit.test_grading_service import ANSWERS, FakeSandbox, FakeSession, question, run
@@ -250,7 +249,7 @@ class FakeDocker:
 
 PROGRAM = Program(
     code=GOOD,
-    kind=QuestionKind.STDIN,
+    kind=ProgramKind.STDIN,
     entry_point="",
     prelude=Prelude.NONE,
     limits=Limits(time_s=1.0, memory_mb=256, output_mb=1),

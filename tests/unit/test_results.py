@@ -13,6 +13,7 @@ from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, Qu
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
 from grader.judge.outcome import judge_test
 from grader.judge.verdict import Verdict
+from grader.sandbox.interface import ProgramKind
 from grader.sandbox.results import ReplyError, parse_answer, parse_batch_result, parse_result
 
 MEASURED: dict[str, Any] = {
@@ -57,34 +58,34 @@ class TestCandidateReports:
         ],
     )
     def test_malformed_single(self, report: Any) -> None:
-        run = parse_result(result([report]), QuestionKind.CALL, 0)
+        run = parse_result(result([report]), ProgramKind.CALL, 0)
         assert run.answer.malformed and run.compile_error is None
         judgement = judge_test(CALL, TEST, run)
         assert judgement.verdict is Verdict.RUNTIME_ERROR
         assert judgement.detail.startswith("malformed result")
 
     def test_two_reports_for_one_test(self) -> None:
-        run = parse_result(result([{"value": "[1]", "typed": "[1]"}] * 2), QuestionKind.CALL, 0)
+        run = parse_result(result([{"value": "[1]", "typed": "[1]"}] * 2), ProgramKind.CALL, 0)
         assert judge_test(CALL, TEST, run).verdict is Verdict.RUNTIME_ERROR
 
     def test_the_runners_own_shapes(self) -> None:
-        value = parse_result(result([{"value": "[1]", "typed": "[1]"}]), QuestionKind.CALL, 0)
+        value = parse_result(result([{"value": "[1]", "typed": "[1]"}]), ProgramKind.CALL, 0)
         assert judge_test(CALL, TEST, value).verdict is Verdict.ACCEPTED
-        raised = parse_result(result([{"exception": "KeyError", "message": "3"}]), QuestionKind.CALL, 0)
+        raised = parse_result(result([{"exception": "KeyError", "message": "3"}]), ProgramKind.CALL, 0)
         assert judge_test(CALL, TEST, raised).detail == "KeyError: 3"
-        check = parse_answer({"passed": True}, QuestionKind.HUMANEVAL)
+        check = parse_answer({"passed": True}, ProgramKind.HUMANEVAL)
         assert check.passed and not check.malformed
-        odd = parse_answer({"value": "1", "not_serializable": "weird", "typed": None}, QuestionKind.CALL)
+        odd = parse_answer({"value": "1", "not_serializable": "weird", "typed": None}, ProgramKind.CALL)
         assert not odd.malformed
 
     def test_no_report(self) -> None:
-        run = parse_result(result([], exit_code=1), QuestionKind.CALL, 0)
+        run = parse_result(result([], exit_code=1), ProgramKind.CALL, 0)
         assert not run.answer.reported
         assert judge_test(CALL, TEST, run).verdict is Verdict.RUNTIME_ERROR
 
     def test_stdout_is_the_answer_of_a_stdin_test(self) -> None:
         message = result([], stdout=base64.b64encode(b"3\n").decode())
-        assert parse_result(message, QuestionKind.STDIN, 0).answer.stdout == b"3\n"
+        assert parse_result(message, ProgramKind.STDIN, 0).answer.stdout == b"3\n"
 
 
 class TestBatchReports:
@@ -129,7 +130,7 @@ class TestSupervisorBreaches:
     )  # fmt: skip
     def test_result(self, fields: dict[str, Any]) -> None:
         with pytest.raises(ReplyError):
-            parse_result({**result([]), **fields}, QuestionKind.CALL, 0)
+            parse_result({**result([]), **fields}, ProgramKind.CALL, 0)
 
     @pytest.mark.parametrize("items", [[], [{}] * 6, ["x"]])
     def test_batch(self, items: list[Any]) -> None:
@@ -138,7 +139,7 @@ class TestSupervisorBreaches:
             parse_batch_result(message, 0, 5)
 
     def test_compile_error_only_from_its_field(self) -> None:
-        run = parse_result(result([], compile_error="SyntaxError: x"), QuestionKind.CALL, 0)
+        run = parse_result(result([], compile_error="SyntaxError: x"), ProgramKind.CALL, 0)
         assert run.compile_error == "SyntaxError: x"
         message = {"type": "batch_result", "index": 0, "compile_error": "SyntaxError: y", "items": []}
         assert parse_batch_result(message, 0, 5) == ("SyntaxError: y", [])

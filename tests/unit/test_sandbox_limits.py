@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from grader.bank.model import Limits, Prelude, QuestionKind
 from grader.runner import protocol
 from grader.sandbox import limits as arithmetic
 from grader.sandbox.docker import (
@@ -19,7 +18,7 @@ from grader.sandbox.docker import (
     container_args,
     ipc_limit_args,
 )
-from grader.sandbox.interface import Program
+from grader.sandbox.interface import Limits, Prelude, Program, ProgramKind
 from grader.sandbox.runtimes import (
     GVISOR_HOST_TASKS,
     GVISOR_HOST_TASKS_PER_PROCESS,
@@ -29,8 +28,10 @@ from grader.sandbox.runtimes import (
     security_args,
 )
 
+CALL_LIMITS = Limits(time_s=2.5, memory_mb=1024, output_mb=16)
 
-def make_program(kind: QuestionKind, limits: Limits) -> Program:
+
+def make_program(kind: ProgramKind, limits: Limits) -> Program:
     return Program(code="x", kind=kind, entry_point="f", prelude=Prelude.NONE, limits=limits)
 
 
@@ -48,12 +49,12 @@ class TestBackstop:
     def test_defaults_are_the_readme_s(self) -> None:
         settings = DockerSettings()
         assert (settings.wall_factor, settings.wall_extra_s) == (2.0, 2.0)
-        program = make_program(QuestionKind.STDIN, Limits(time_s=1.5))
+        program = make_program(ProgramKind.STDIN, Limits(time_s=1.5, memory_mb=1024, output_mb=16))
         assert DockerSandbox(settings).wall_s(program) == 1.5 * 2 + 2
 
     def test_settings_are_honoured(self) -> None:
         sandbox = DockerSandbox(DockerSettings(wall_factor=3.0, wall_extra_s=0.5))
-        program = make_program(QuestionKind.STDIN, Limits(time_s=4.0))
+        program = make_program(ProgramKind.STDIN, Limits(time_s=4.0, memory_mb=1024, output_mb=16))
         assert sandbox.wall_s(program) == 12.5
 
 
@@ -157,7 +158,7 @@ class TestSessionUsesThem:
         timeouts: list[float] = []
         session, process = await self.session(timeouts)
         limits = Limits(time_s=2.5, memory_mb=7, output_mb=3)
-        await session.load(make_program(QuestionKind.CALL, limits), 11.0)
+        await session.load(make_program(ProgramKind.CALL, limits), 11.0)
         assert process.sent == [
             {
                 "type": "submission",
@@ -174,7 +175,7 @@ class TestSessionUsesThem:
     async def test_waits(self, batched: bool) -> None:
         timeouts: list[float] = []
         session, process = await self.session(timeouts)
-        await session.load(make_program(QuestionKind.CALL, Limits(time_s=2.5)), 11.0)
+        await session.load(make_program(ProgramKind.CALL, CALL_LIMITS), 11.0)
         run = session.run_batch(0, ["1", "2", "3", "4"]) if batched else session.run_test(0, "1")
         with pytest.raises(asyncio.CancelledError):
             await run
@@ -229,7 +230,7 @@ async def test_a_test_is_sent_and_its_result_read_for_its_index_and_kind() -> No
         return json.dumps(reply).encode() + b"\n"
 
     session.exchange = exchange  # type: ignore[method-assign]
-    await session.load(make_program(QuestionKind.CALL, Limits(time_s=2.5)), 11.0)
+    await session.load(make_program(ProgramKind.CALL, CALL_LIMITS), 11.0)
     run = await session.run_test(3, "4")
     assert sent[1] == ({"type": "test", "index": 3, "input": "4"}, arithmetic.reply_timeout_s(11.0))
     assert (run.answer.typed, run.answer.reported, run.cpu_ms) == ("[1]", True, 5.0)
@@ -245,6 +246,6 @@ async def test_a_batch_that_does_not_compile_is_that_for_every_input() -> None:
         return json.dumps(reply).encode() + b"\n"
 
     session.exchange = exchange  # type: ignore[method-assign]
-    await session.load(make_program(QuestionKind.CALL, Limits()), 11.0)
+    await session.load(make_program(ProgramKind.CALL, CALL_LIMITS), 11.0)
     runs = await session.run_batch(5, ["1", "2", "3"])
     assert [run.compile_error for run in runs] == ["SyntaxError"] * 3

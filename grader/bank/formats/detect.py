@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from pathlib import Path
 
 from grader.bank.formats.common import Row, RowError, WithheldTests
+from grader.bank.formats.evalplus import is_evalplus_row
 from grader.bank.formats.humaneval import parse_humaneval
 from grader.bank.formats.leetcode import is_leetcode_row, parse_leetcode
 from grader.bank.formats.livebench import parse_livebench
 from grader.bank.formats.livecodebench import parse_livecodebench
 from grader.bank.formats.native import parse_native
+from grader.bank.formats.reader import iter_objects
 from grader.bank.formats.withheld import FIELDS as WITHHELD_FIELDS
 from grader.bank.formats.withheld import parse_withheld
 from grader.bank.model import Question
@@ -60,3 +63,11 @@ _PARSERS: dict[RowFormat, Callable[[Row], Question | WithheldTests]] = {
 def parse_row(row: Row) -> Question | WithheldTests:
     """A question, or withheld tests for one, from a row of any supported format."""
     return _PARSERS[detect_row_format(row)](row)
+
+
+def is_evalplus_file(path: Path) -> bool:
+    """Whether a file holds EvalPlus rows, told by its first: their outputs are not in the data but
+    computed at build time (grader/bank/reference.py), so the file is read as a whole, apart."""
+    for _, row in iter_objects(path):
+        return is_evalplus_row(row)
+    return False

@@ -1,0 +1,80 @@
+"""Bank types onto sandbox types: a question's program, and the reference runner the bank builder
+is handed (grader/bank/reference.py), so that neither the bank nor the sandbox imports the other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Sequence
+
+from grader.bank import model
+from grader.bank.reference import ReferenceRun
+from grader.sandbox.docker import DockerSandbox, DockerSettings
+from grader.sandbox.interface import Limits, Prelude, Program, ProgramKind, Sandbox, TestRun
+from grader.sandbox.pool import PoolSettings, WarmPool
+
+REFERENCE_BATCH = 1000
+"""Inputs of a canonical solution sent to its process at once."""
+
+
+def sandbox_limits(limits: model.Limits) -> Limits:
+    return Limits(time_s=limits.time_s, memory_mb=limits.memory_mb, output_mb=limits.output_mb)
+
+
+def program_of(
+    info: model.QuestionInfo, code: str, limits: model.Limits | None = None, language: str = "python"
+) -> Program:
+    """`code` run as question `info` asks (with `limits` instead of the question's, if given)."""
+    return Program(
+        code=code,
+        kind=ProgramKind(info.kind.value),
+        entry_point=info.entry_point,
+        prelude=Prelude(info.prelude.value),
+        limits=sandbox_limits(limits or info.limits),
+        language=language,
+    )
+
+
+def reference_run(run: TestRun) -> ReferenceRun:
+    """What a canonical solution's run means to the bank builder: a typed value, or why none."""
+    if run.answer.typed is not None:
+        return ReferenceRun(output=run.answer.typed, cpu_ms=run.cpu_ms)
+    if run.compile_error is not None or run.answer.reported:
+        why = run.compile_error or run.answer.exception or run.answer.malformed or "no value"
+        return ReferenceRun(output=None, cpu_ms=run.cpu_ms, failed="failed", reason=why)
+    how = "timed out" if run.timed_out else f"ended (exit {run.exit_code}, signal {run.signal})"
+    out_of_memory = not run.timed_out and (run.oom_killed or run.signal == signal.SIGKILL)
+    return ReferenceRun(output=None, cpu_ms=run.cpu_ms, failed=how, out_of_memory=out_of_memory)
+
+
+class SandboxReferences:
+    """A bank.reference.ReferenceRunner that runs canonical solutions in a sandbox, in batches."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    async def run(
+        self, info: model.QuestionInfo, code: str, limits: model.Limits, inputs: Sequence[str]
+    ) -> list[ReferenceRun]:
+        runs: list[ReferenceRun] = []
+        async with self.sandbox.session(program_of(info, code, limits)) as session:
+            while len(runs) < len(inputs):
+                chunk = inputs[len(runs) : len(runs) + REFERENCE_BATCH]
+                runs += [reference_run(r) for r in await session.run_batch(len(runs), list(chunk))]
+                if any(r.output is None for r in runs):
+                    break  # the build leaves the question out: its other inputs need not run
+        return runs
+
+
+@contextlib.asynccontextmanager
+async def pooled_references(settings: DockerSettings, concurrency: int) -> AsyncIterator[SandboxReferences]:
+    """Reference runs in a warm pool of `concurrency` containers, closed on leaving."""
+    docker = DockerSandbox(settings)
+    await docker.check()
+    pool = WarmPool(docker, PoolSettings(size=concurrency))
+    await pool.start()
+    try:
+        yield SandboxReferences(pool)
+    finally:
+        await pool.close()
