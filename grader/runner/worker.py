@@ -165,8 +165,8 @@ class Worker:
                     self.check_limits(now)
                 elif now - self.killed_at > ZYGOTE_GRACE_S:
                     # The worker is dead and its zygote still silent: the candidate stopped it
-                    # (SIGSTOP from the same uid; the attack suite's stop_parent_zygote once made
-                    # this loop spin until the host gave up). Kill it too; the verdict is the limit.
+                    # (SIGSTOP from the same uid, test_forgery.py: stops_its_zygote); waiting on
+                    # would spin until the host gave up. Kill it too; the verdict is the limit.
                     kill_candidate_processes(spare=self.spared - {self.zygote.pid})
                     return None
                 poll_s = CPU_POLL_S if self.killed_at else max(0.0, min(self.deadline - now, CPU_POLL_S))
