@@ -1,3 +1,4 @@
-"""The runner: the code inside a sandbox container, standard library only (copied into the image).
-supervisor.py takes the host's jobs (protocol.py) and drives zygotes.py's fork servers (child.py);
-worker.py and batch.py watch each candidate process and limit it from outside (candidates.py)."""
+"""What runs inside the sandbox container: the root supervisor, the zygotes that fork one
+worker per test, the message protocol with the host, and the tagged-value codec.
+Standard library only: it is copied into the sandbox image and imports nothing of grader.
+"""

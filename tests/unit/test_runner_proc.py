@@ -27,14 +27,6 @@ def spin(seconds: float) -> None:
         pass
 
 
-def reaped_pid() -> int:
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-    return pid
-
-
 @pytest.fixture
 def child() -> Iterator[int]:
     """A child that sleeps until killed (the test's to signal)."""
@@ -48,6 +40,14 @@ def child() -> Iterator[int]:
     with contextlib.suppress(ProcessLookupError, ChildProcessError):
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+
+
+@pytest.fixture
+def reaped(child: int) -> int:
+    """A process that has ended and been reaped: /proc has no entry for it."""
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+    return child
 
 
 class TestCpu:
@@ -86,10 +86,9 @@ class TestCpu:
             os.close(read)
             os.close(write)
 
-    def test_a_reaped_process_has_no_reading(self) -> None:
-        pid = reaped_pid()
-        assert cpu_reading(pid) is None
-        assert cpu_seconds(pid) == 0.0
+    def test_a_reaped_process_has_no_reading(self, reaped: int) -> None:
+        assert cpu_reading(reaped) is None
+        assert cpu_seconds(reaped) == 0.0
 
 
 class TestMemory:
@@ -100,8 +99,8 @@ class TestMemory:
             assert abs(peak - maxrss) <= 1024
         assert peak > 0
 
-    def test_a_reaped_process_has_none(self) -> None:
-        assert peak_memory_kb(reaped_pid()) == 0
+    def test_a_reaped_process_has_none(self, reaped: int) -> None:
+        assert peak_memory_kb(reaped) == 0
 
 
 class TestOomKills:
