@@ -1,7 +1,7 @@
 """What handing a batch's inputs over one at a time would cost: a ping-pong of one input line and
 one result line between two processes, with a /proc read per input, as a lock-step supervisor
 would do. (grader streams a worker its inputs instead and times them from its answers: see
-grader/runner/supervisor.py BatchWorker.)
+grader/runner/batch.py BatchWorker.)
 
     .venv/bin/python bench/lockstep_cost.py [N]
     docker run --rm [--runtime runsc] -v $PWD/bench/lockstep_cost.py:/b.py:ro IMAGE python3 /b.py

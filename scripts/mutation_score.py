@@ -43,11 +43,11 @@ UNITS: dict[str, tuple[str, ...]] = {
         "grader.sandbox.runtimes.x_limit_args__*",
     ),
     "runner.limits": (
-        "grader.runner.supervisor.xǁBudgetǁ*",
-        "grader.runner.supervisor.xǁTestRunǁrlimit_cpu__*",
-        "grader.runner.supervisor.xǁTestRunǁwall_deadline__*",
-        "grader.runner.supervisor.xǁBatchWorkerǁwall_deadline__*",
-        "grader.runner.supervisor.xǁSubmissionǁ__init____*",
+        "grader.runner.batch.xǁBudgetǁ*",
+        "grader.runner.worker.xǁWorkerǁrlimit_cpu__*",
+        "grader.runner.worker.xǁWorkerǁwall_deadline__*",
+        "grader.runner.batch.xǁBatchWorkerǁwall_deadline__*",
+        "grader.runner.job.xǁJobǁ__init____*",
         "grader.runner.protocol.x_report_limit__*",
     ),
     "bank.filters": (

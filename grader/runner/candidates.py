@@ -17,16 +17,16 @@ from collections.abc import Callable, Collection
 from grader.runner import protocol, sysv_ipc
 
 OOM_FILES = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
-# /dev/mqueue: POSIX message queues (mq_open) are files there, and outlive their processes (the
-# attack suite's posix_message_queue polluter once left one for the next submission).
+# /dev/mqueue: POSIX message queues (mq_open) are files there, and outlive their processes, so
+# one would reach the next submission (test_persistence.py: posix_message_queue).
 WRITABLE_PLACES = (protocol.WORK_DIR, "/dev/shm", "/var/tmp", "/dev/mqueue")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def as_candidate(action: Callable[[], None]) -> None:
     """Runs `action` with the candidate's uid and gid as this process's effective ids, then becomes
-    root again. In the same process, not a forked helper: under a fork bomb no fork succeeds (the
-    attack suite's fork bombs once ended in INTERNAL_ERROR that way). The real and saved uids stay
+    root again. In the same process, not a forked helper: under a fork bomb no fork succeeds, and
+    the supervisor would fail the test (test_exhaustion.py's fork bombs). The real and saved uids stay
     root, so meanwhile no candidate process may signal or trace the supervisor; a nonzero effective
     uid empties the effective capabilities, and root again restores them from the permitted set.
     What `action` raises is dropped: the caller's leftovers check tells whether it did its work."""
@@ -68,9 +68,9 @@ def _candidate_pids(spare: Collection[int], zombies: bool = False) -> list[int]:
 def _live(pid: str, state: str) -> bool:
     """Not a zombie; or a zombie thread-group leader with a thread still running: a main thread
     that ends alone (the exit system call, not exit_group) leaves its process reading as a zombie
-    while its other threads run on (the attack suite's zombie leader read later submissions'
-    inputs that way). A kill of its pid ends them all. gVisor lists no tasks of such a process:
-    there it reads as dead, so every kill is sent to the zombies too (`_kill`)."""
+    while its other threads run on, and they could read later submissions' inputs
+    (test_attack_zombie_leader.py). A kill of its pid ends them all. gVisor lists no tasks of
+    such a process: there it reads as dead, so every kill is sent to the zombies too (`_kill`)."""
     if not state.strip().startswith("Z"):
         return True
     try:

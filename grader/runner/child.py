@@ -44,7 +44,7 @@ import sys
 import threading
 import traceback
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 if __package__:  # imported as grader.runner.child
@@ -76,6 +76,31 @@ def send(control: socket.socket, **message: Any) -> None:
     control.send(json.dumps(message).encode())
 
 
+def forks(
+    control: socket.socket, child: Callable[[dict[str, Any], list[int]], None], max_fds: int, min_fds: int,
+    exit_code: int,
+) -> Iterator[tuple[int, list[int]]]:  # fmt: skip
+    """A fork server's loop: for each request on `control` (with `min_fds` to `max_fds`
+    descriptors), forks a child that closes `control`, runs `child` and exits; yields its pid and
+    the descriptors, which the parent closes. Ends when the supervisor is gone."""
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(control, 65536, max_fds)
+        except OSError:
+            return
+        if not data or len(fds) < min_fds:
+            return
+        request = json.loads(data)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                control.close()
+                child(request, fds)
+            finally:
+                os._exit(exit_code)
+        yield pid, fds
+
+
 def main() -> None:
     """The root zygote: imports everything once, then forks one submission zygote per request.
 
@@ -87,24 +112,14 @@ def main() -> None:
     set_dumpable(0)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps submission zygotes
     send(root, ready=True)
-    while True:
-        try:
-            data, fds, _, _ = socket.recv_fds(root, 65536, 1)
-        except OSError:
-            return
-        if not data or not fds:
-            return
-        request = json.loads(data)
-        pid = os.fork()
-        if pid == 0:
-            try:
-                root.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                become_candidate(uid, gid, nproc)
-                serve_submission(socket.socket(fileno=fds[0]), request["kind"], request["entry_point"],
-                                 request["prelude"])  # fmt: skip
-            finally:
-                os._exit(0)
+
+    def submission_zygote(request: dict[str, Any], fds: list[int]) -> None:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        become_candidate(uid, gid, nproc)
+        serve_submission(socket.socket(fileno=fds[0]), request["kind"], request["entry_point"],
+                         request["prelude"])  # fmt: skip
+
+    for pid, fds in forks(root, submission_zygote, max_fds=1, min_fds=1, exit_code=0):
         os.close(fds[0])
         send(root, pid=pid)
 
@@ -133,24 +148,14 @@ def serve_submission(control: socket.socket, kind: str, entry_point: str, prelud
         return
     del source
     send(control, ready=True)
-    while True:
-        try:
-            data, fds, _, _ = socket.recv_fds(control, 65536, 8)
-        except OSError:
-            return
-        if not data:
-            return
-        request = json.loads(data)
-        pid = os.fork()
-        if pid == 0:
-            try:
-                control.close()
-                become_worker(fds, request)
-                if request.get("batch"):
-                    run_batch(entry_point, prelude, code)
-                run_test(kind, entry_point, prelude, code)
-            finally:
-                os._exit(70)
+
+    def worker(request: dict[str, Any], fds: list[int]) -> None:
+        become_worker(fds, request)
+        if request.get("batch"):
+            run_batch(entry_point, prelude, code)
+        run_test(kind, entry_point, prelude, code)
+
+    for pid, fds in forks(control, worker, max_fds=8, min_fds=0, exit_code=70):
         for fd in fds:
             os.close(fd)
         send(control, pid=pid)

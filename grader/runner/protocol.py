@@ -28,7 +28,6 @@ CANDIDATE_GID = 1001
 
 CODE_DIR = "/code"
 WORK_DIR = "/tmp"
-RUNNER_DIR = "/opt/grader/grader/runner"
 # Set on the container under gVisor only (see grader/sandbox/runtimes.py and runner/gvisor.py):
 NPROC_LIMIT_ENV = "GRADER_NPROC_LIMIT"  # the candidate uid's RLIMIT_NPROC
 MEMORY_BUDGET_ENV = "GRADER_MEMORY_BUDGET_KB"  # memory in use at which the candidate is OOM-killed

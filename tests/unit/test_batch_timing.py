@@ -1,4 +1,4 @@
-"""The batch worker's timing of each input (grader/runner/supervisor.py), on the host: a worker
+"""The batch worker's timing of each input (grader/runner/batch.py), on the host: a worker
 whose /proc entry is gone (reaped) when its answers are read is timed from the exit's wait4
 figures, never as zero."""
 
@@ -9,8 +9,8 @@ import os
 import time
 from typing import Any
 
-from grader.runner import supervisor
-from grader.runner.supervisor import BatchWorker, Budget, Submission
+from grader.runner.batch import CPU_READ_S, BatchWorker, Budget
+from grader.runner.job import Job
 
 LIMITS = {"time_s": 1.0, "wall_s": 10.0, "memory_kb": 65536, "output_bytes": 1 << 20}
 
@@ -25,8 +25,8 @@ def reaped_pid() -> int:
 
 
 def worker(count: int) -> BatchWorker:
-    sub = Submission({"kind": "call", "entry_point": "f", "limits": LIMITS})
-    run = BatchWorker(sub, zygote=None, spared=set(), budget=Budget(sub, count), count=count,  # type: ignore[arg-type]
+    job = Job({"kind": "call", "entry_point": "f", "limits": LIMITS})
+    run = BatchWorker(job, zygote=None, spared=set(), budget=Budget(job, count), count=count,  # type: ignore[arg-type]
                       report_room=1 << 20)  # fmt: skip
     run.nonce, run.pid, run.started = "n" * 32, reaped_pid(), time.monotonic()
     run.deadline = run.wall_deadline()
@@ -47,7 +47,7 @@ class TestReapedWorker:
         child it waited for, and the worker was reaped before its answer was read."""
         run = worker(count=1)
         run.take_report(line(ready=True))
-        time.sleep(supervisor.CPU_READ_S)
+        time.sleep(CPU_READ_S)
         run.take_report(line(i=0, value=1, tagged="1"))
         finish(run, cpu_s=1.5)
         assert [item["timed_out"] for item in run.items] == [True]
@@ -56,7 +56,7 @@ class TestReapedWorker:
     def test_within_the_limit_stays_in_it(self) -> None:
         run = worker(count=1)
         run.take_report(line(ready=True))
-        time.sleep(supervisor.CPU_READ_S)
+        time.sleep(CPU_READ_S)
         run.take_report(line(i=0, value=1, tagged="1"))
         finish(run, cpu_s=0.5)
         assert [item["timed_out"] for item in run.items] == [False]
@@ -73,7 +73,7 @@ class TestReapedWorker:
         that was not settled yet: its CPU time is unknowable, so the answer is not taken."""
         run = worker(count=1)
         run.take_report(line(ready=True))
-        time.sleep(supervisor.CPU_READ_S)
+        time.sleep(CPU_READ_S)
         run.take_report(line(i=0, value=1, tagged="1"))
         run.finish(None, 0.0, 0, time.monotonic())
         assert [item["report"] for item in run.items] == [None]

@@ -4,44 +4,47 @@ how many bytes a test may report."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, cast
 
 import pytest
 
-from grader.runner import protocol, supervisor
-from grader.runner.supervisor import START_S, BatchWorker, Budget, Submission, Zygote
-from grader.runner.supervisor import TestRun as Run  # aliased so pytest does not collect it
+from grader.runner import protocol
+from grader.runner.batch import START_S, BatchWorker, Budget
+from grader.runner.job import Job
+from grader.runner.worker import Worker
+from grader.runner.zygotes import Zygote
 
 NOW = 1000.0
 
 
-def submission(time_s: float = 2.5, wall_s: float = 7.0, kind: str = "stdin") -> Submission:
+def submission(time_s: float = 2.5, wall_s: float = 7.0, kind: str = "stdin") -> Job:
     limits = {"time_s": time_s, "wall_s": wall_s, "memory_kb": 4096, "output_bytes": 300}
-    return Submission({"kind": kind, "limits": limits})
+    return Job({"kind": kind, "limits": limits})
 
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(supervisor.time, "monotonic", lambda: NOW)
+    monkeypatch.setattr(time, "monotonic", lambda: NOW)
 
 
-def run(sub: Submission) -> Run:
-    return Run(sub, cast(Zygote, None), set())
+def run(job: Job) -> Worker:
+    return Worker(job, cast(Zygote, None), set())
 
 
-def worker(sub: Submission, budget: Budget) -> BatchWorker:
-    return BatchWorker(sub, cast(Zygote, None), set(), budget, 4, 1 << 20)
+def worker(job: Job, budget: Budget) -> BatchWorker:
+    return BatchWorker(job, cast(Zygote, None), set(), budget, 4, 1 << 20)
 
 
-class TestSubmissionLimits:
+class TestJobLimits:
     def test_read_from_the_message(self) -> None:
         limits = {"time_s": 2, "wall_s": "7.5", "memory_kb": "4096", "output_bytes": 300.0}
-        sub = Submission({"kind": "call", "limits": limits})
-        values: list[Any] = [sub.time_s, sub.wall_s, sub.memory_kb, sub.output_bytes]
+        job = Job({"kind": "call", "limits": limits})
+        values: list[Any] = [job.time_s, job.wall_s, job.memory_kb, job.output_bytes]
         assert values == [2.0, 7.5, 4096, 300]
         assert [type(v) for v in values] == [float, float, int, int]
-        assert (sub.kind, sub.entry_point, sub.prelude) == ("call", "-", "none")
-        named = Submission({"kind": "call", "entry_point": "f", "prelude": "lcb", "limits": limits})
+        assert (job.kind, job.entry_point, job.prelude) == ("call", "-", "none")
+        named = Job({"kind": "call", "entry_point": "f", "prelude": "lcb", "limits": limits})
         assert (named.entry_point, named.prelude) == ("f", "lcb")
 
 
@@ -90,7 +93,7 @@ class TestBatchBudget:
         budget.cpu_used = 11.0
         assert budget.spent()
         budget.cpu_used = 0.0
-        monkeypatch.setattr(supervisor.time, "monotonic", lambda: budget.deadline)
+        monkeypatch.setattr(time, "monotonic", lambda: budget.deadline)
         assert budget.spent()
 
     def test_a_worker_gets_what_is_left(self) -> None:
