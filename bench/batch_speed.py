@@ -24,7 +24,8 @@ from pathlib import Path
 
 from grader.bank.formats.evalplus import parse_evalplus
 from grader.bank.model import TestSet
-from grader.sandbox.docker import STREAM_LIMIT, DockerSettings, container_args
+from grader.sandbox.command import DockerSettings, container_args
+from grader.sandbox.docker import STREAM_LIMIT
 
 DATASET = Path("/work/shared/datasets/evalplus/HumanEvalPlus-v0.1.10.jsonl.gz")
 LIMITS: dict[str, float] = {"time_s": 20.0, "wall_s": 60.0, "memory_kb": 1 << 20, "output_bytes": 16 << 20}

@@ -23,7 +23,7 @@ from pathlib import Path
 from grader.api.server import GraderServer, ServerSettings
 from grader.bank.store import BankStore
 from grader.evaluate import Sample, evaluate
-from grader.sandbox.docker import DockerSettings
+from grader.sandbox.command import DockerSettings
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO.parents[1] / "shared" / "datasets" / "evalplus" / "HumanEvalPlus-v0.1.10.jsonl.gz"

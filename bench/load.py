@@ -43,7 +43,7 @@ from bench.latency import percentile
 from bench.server import REPO, free_port, rss_kb
 from grader.bank.build import build_bank
 from grader.demo import demo_path
-from grader.sandbox.docker import OWNER_LABEL
+from grader.sandbox.command import OWNER_LABEL
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 

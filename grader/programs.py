@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Sequence
 
 from grader.bank import model
 from grader.bank.reference import ReferenceRun
-from grader.sandbox.docker import DockerSandbox, DockerSettings
+from grader.sandbox.command import DockerSettings
+from grader.sandbox.docker import DockerSandbox
 from grader.sandbox.interface import Limits, Prelude, Program, ProgramKind, Sandbox, TestRun
 from grader.sandbox.pool import PoolSettings, WarmPool
 

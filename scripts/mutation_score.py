@@ -36,9 +36,8 @@ UNITS: dict[str, tuple[str, ...]] = {
     "admission": ("grader.admission.*", "grader.grading.xǁAdmissionǁ*"),
     "sandbox.limits": (
         "grader.sandbox.limits.*",
-        "grader.sandbox.docker.x_run_args__*",
-        "grader.sandbox.docker.x_container_args__*",
-        "grader.sandbox.docker.x_ipc_limit_args__*",
+        "grader.sandbox.command.x_container_args__*",
+        "grader.sandbox.command.x_ipc_limit_args__*",
         "grader.sandbox.docker.xǁDockerSandboxǁwall_s__*",
         "grader.sandbox.runtimes.x_limit_args__*",
     ),

@@ -34,7 +34,8 @@ from grader.background import Background
 from grader.bank.store import BankStore
 from grader.grading import GradingService
 from grader.metrics import Metrics, MetricsEndpoint
-from grader.sandbox.docker import DockerSandbox, DockerSettings
+from grader.sandbox.command import DockerSettings
+from grader.sandbox.docker import DockerSandbox
 from grader.sandbox.interface import Sandbox
 from grader.sandbox.pool import PoolSettings, WarmPool
 from grader.service import GraderService

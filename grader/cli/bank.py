@@ -50,7 +50,7 @@ def cmd_bank_build(args: argparse.Namespace) -> int:
     from grader.bank.build import build_from_files
     from grader.bank.model import BankFormatError, TestSet
     from grader.programs import pooled_references
-    from grader.sandbox.docker import DockerSettings
+    from grader.sandbox.command import DockerSettings
     from grader.sandbox.interface import SandboxFailureError, SandboxUnavailableError
 
     # EvalPlus rows carry no outputs: their canonical solutions run in sandboxes with their own

@@ -14,7 +14,7 @@ from grader import config
 from grader.api.limits import ConnectionLimits
 from grader.api.server import ServerSettings
 from grader.config import Setting, of_field
-from grader.sandbox.docker import DockerSettings
+from grader.sandbox.command import DockerSettings
 from grader.sandbox.pool import PoolSettings
 
 POSITIVE: config.Bounds = "positive"

@@ -23,7 +23,7 @@ import pytest
 from grader import logs
 from grader.api.server import GraderServer, ServerSettings
 from grader.bank.build import build_bank
-from grader.sandbox.docker import DockerSettings
+from grader.sandbox.command import DockerSettings
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 

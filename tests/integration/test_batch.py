@@ -16,7 +16,7 @@ import pytest
 from grader.bank.build import build_bank
 from grader.demo import demo_path
 from grader.judge.passk import pass_at_k
-from grader.sandbox.docker import OWNER_LABEL
+from grader.sandbox.command import OWNER_LABEL
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc

@@ -21,7 +21,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from grader.bank.build import build_bank
-from grader.sandbox.docker import LABEL, OWNER_LABEL, DockerSettings
+from grader.sandbox.command import LABEL, OWNER_LABEL, DockerSettings
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
 from tests.integration.conftest import IMAGE, RunningServer, grade, require_docker, start_server, write_jsonl

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.sandbox.docker import OWNER_LABEL
+from grader.sandbox.command import OWNER_LABEL
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
 from tests.integration.conftest import (

@@ -12,7 +12,7 @@ import textwrap
 import uuid
 from pathlib import Path
 
-from grader.sandbox.docker import OWNER_LABEL
+from grader.sandbox.command import OWNER_LABEL
 from tests.integration.conftest import IMAGE, require_docker
 from tests.integration.waits import wait_until
 
@@ -31,7 +31,8 @@ GONE_S = CPU_LIMIT_S / 2
 CLIENT = textwrap.dedent(
     """
     import asyncio, sys
-    from grader.sandbox.docker import DockerSandbox, DockerSettings
+    from grader.sandbox.docker import DockerSandbox
+    from grader.sandbox.command import DockerSettings
     from grader.sandbox.interface import Limits, Prelude, Program, ProgramKind
 
     async def main() -> None:

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from grader.sandbox.docker import LABEL, DockerSettings, run_args
-from grader.sandbox.interface import Limits, Prelude, Program, ProgramKind
+from grader.sandbox.command import LABEL, DockerSettings, container_args
 
 NAME = "grader-sbx-test"
-
-
-def program(memory_mb: int = 256) -> Program:
-    return Program(
-        code="print(input())",
-        kind=ProgramKind.STDIN,
-        entry_point="",
-        prelude=Prelude.NONE,
-        limits=Limits(time_s=2.0, memory_mb=memory_mb, output_mb=16),
-    )
+MEMORY_MB = 256
 
 
 def values(args: list[str], flag: str) -> list[str]:
@@ -35,7 +25,7 @@ def options(args: list[str]) -> list[str]:
 
 @pytest.fixture
 def args() -> list[str]:
-    return run_args(DockerSettings(), program(), NAME)
+    return container_args(DockerSettings(), MEMORY_MB, NAME)
 
 
 class TestIsolation:
@@ -87,7 +77,7 @@ class TestResources:
         assert values(args, "--memory-swap") == values(args, "--memory")
 
     def test_memory_follows_settings_and_question(self) -> None:
-        args = run_args(DockerSettings(memory_headroom_mb=32), program(memory_mb=1024), NAME)
+        args = container_args(DockerSettings(memory_headroom_mb=32), 1024, NAME)
         assert values(args, "--memory") == ["1056m"]
         assert values(args, "--memory-swap") == ["1056m"]
 
@@ -95,12 +85,12 @@ class TestResources:
         (limit,) = values(args, "--pids-limit")
         assert int(limit) == DockerSettings().pids_limit
         assert 0 < int(limit) <= 1024
-        custom = run_args(DockerSettings(pids_limit=32), program(), NAME)
+        custom = container_args(DockerSettings(pids_limit=32), MEMORY_MB, NAME)
         assert values(custom, "--pids-limit") == ["32"]
 
     def test_cpus(self, args: list[str]) -> None:
         assert values(args, "--cpus") == [str(DockerSettings().cpus)]
-        assert values(run_args(DockerSettings(cpus=0.5), program(), NAME), "--cpus") == ["0.5"]
+        assert values(container_args(DockerSettings(cpus=0.5), MEMORY_MB, NAME), "--cpus") == ["0.5"]
 
     def test_tmpfs_mounts_are_nosuid_nodev_noexec_and_sized(self, args: list[str]) -> None:
         mounts = values(args, "--tmpfs")
@@ -124,7 +114,7 @@ class TestIdentity:
         """Sandboxes are labelled as such and with their server, whose leftovers alone it removes."""
         assert f"{LABEL}=1" in values(args, "--label")
         assert values(args, "--label") == ["grader.sandbox=1", "grader.owner="]
-        owned = run_args(DockerSettings(owner="host:50051"), program(), NAME)
+        owned = container_args(DockerSettings(owner="host:50051"), MEMORY_MB, NAME)
         assert "grader.owner=host:50051" in values(owned, "--label")
 
     def test_name_and_removal(self, args: list[str]) -> None:
@@ -134,21 +124,21 @@ class TestIdentity:
 
     def test_cli_and_image(self) -> None:
         settings = DockerSettings(image="img:tag", docker_cli="podman")
-        args = run_args(settings, program(), NAME)
+        args = container_args(settings, MEMORY_MB, NAME)
         assert args[0] == "podman"
         assert args[-1] == "img:tag"  # nothing after the image: the image's own command runs
 
     def test_docker_host(self) -> None:
         """A configured engine is the CLI's global --host, before `run`; unset, the CLI's default."""
-        args = run_args(DockerSettings(docker_host="unix:///tmp/e/docker.sock"), program(), NAME)
+        args = container_args(DockerSettings(docker_host="unix:///tmp/e/docker.sock"), MEMORY_MB, NAME)
         assert args[:4] == ["docker", "--host", "unix:///tmp/e/docker.sock", "run"]
-        assert "--host" not in run_args(DockerSettings(), program(), NAME)
+        assert "--host" not in container_args(DockerSettings(), MEMORY_MB, NAME)
 
     def test_default_runtime(self, args: list[str]) -> None:
         assert values(args, "--runtime") == ["runc"]
 
     def test_runtime_setting_is_honoured(self) -> None:
-        args = run_args(DockerSettings(runtime="runsc"), program(), NAME)
+        args = container_args(DockerSettings(runtime="runsc"), MEMORY_MB, NAME)
         assert values(args, "--runtime") == ["runsc"]
 
     def test_candidate_code_is_not_on_the_command_line(self, args: list[str]) -> None:

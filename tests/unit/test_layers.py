@@ -24,10 +24,10 @@ included) stays within what its layer may use.
     grader.v1                     nothing of grader but itself       (generated)
 
 Every module has a layer of its own: a new top-level module needs its row before it may import
-anything of grader. The judge reads the sandbox's report type (sandbox.interface.TestRun) as data: it imports that
-module only, never one that runs anything. The bank builder is handed a way to run reference
-programs (bank.reference.ReferenceRunner, made from a sandbox by grader.programs) and never imports
-the sandbox.
+anything of grader. The judge reads the sandbox's report type (sandbox.interface.TestRun) as
+data: it imports that module only, never one that runs anything. The bank builder is handed a
+way to run reference programs (bank.reference.ReferenceRunner, made from a sandbox by
+grader.programs) and never imports the sandbox.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from pathlib import Path
 
 GRADER = Path(__file__).resolve().parents[2] / "grader"
 
-_API_BELOW = ("grader.service", "grader.background", "grader.grading", "grader.bank", "grader.judge", "grader.admission", "grader.config",
+_API_BELOW = ("grader.service", "grader.background", "grader.grading", "grader.bank", "grader.judge",
+              "grader.admission", "grader.config",
               "grader.logs", "grader.metrics", "grader.offload", "grader.v1")  # fmt: skip
 _GRADING_BELOW = ("grader.bank", "grader.sandbox", "grader.judge", "grader.admission", "grader.offload",
                   "grader.metrics", "grader.logs")  # fmt: skip
@@ -59,7 +60,12 @@ RULES: dict[str, tuple[str, ...]] = {
     "grader.metrics": ("grader.judge.verdict", "grader.sandbox.interface"),
     "grader.judge": ("grader.bank.model", "grader.sandbox.interface", "grader.runner.codec"),
     "grader.bank": ("grader.runner.codec",),
-    "grader.sandbox": ("grader.runner.protocol", "grader.runner.codec", "grader.offload", "grader.background"),
+    "grader.sandbox": (
+        "grader.runner.protocol",
+        "grader.runner.codec",
+        "grader.offload",
+        "grader.background",
+    ),
     "grader.runner": _LEAF,
     "grader.offload": _LEAF,
     "grader.jsonl": _LEAF,
@@ -71,7 +77,6 @@ RULES: dict[str, tuple[str, ...]] = {
     "grader.v1": _LEAF,
     "grader": _LEAF,
 }
-
 
 
 def _within(name: str, prefix: str) -> bool:

@@ -15,7 +15,8 @@ import pytest
 import structlog
 
 from grader import logs
-from grader.sandbox.docker import DockerSandbox, DockerSettings
+from grader.sandbox.command import DockerSettings
+from grader.sandbox.docker import DockerSandbox
 from grader.sandbox.pool import PoolSettings, WarmPool
 
 

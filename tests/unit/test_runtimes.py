@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.runner import gvisor, protocol, sysv_ipc
-from grader.sandbox.docker import DockerSettings, container_args
+from grader.sandbox.command import DockerSettings, container_args
 from grader.sandbox.runtimes import GVISOR_SECCOMP_PROFILE, GVISOR_SENTRY_MB, is_gvisor, limit_args
 
 

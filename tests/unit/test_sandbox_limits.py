@@ -11,13 +11,8 @@ import pytest
 
 from grader.runner import protocol
 from grader.sandbox import limits as arithmetic
-from grader.sandbox.docker import (
-    ContainerSession,
-    DockerSandbox,
-    DockerSettings,
-    container_args,
-    ipc_limit_args,
-)
+from grader.sandbox.command import DockerSettings, container_args, ipc_limit_args
+from grader.sandbox.docker import ContainerSession, DockerSandbox
 from grader.sandbox.interface import Limits, Prelude, Program, ProgramKind
 from grader.sandbox.runtimes import (
     GVISOR_HOST_TASKS,
