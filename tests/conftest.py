@@ -1,4 +1,4 @@
-"""Shared test helpers: where the shared datasets live, and how hypothesis explores."""
+"""Fixtures and settings of every test: the shared datasets, and how hypothesis explores."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.support.datasets import SHARED_DATASETS
+
 # `ci` (the default): every property replays the same examples, so a red run is the code's doing
 # and reruns the same way. `fuzz` (`make fuzz`, GRADER_HYPOTHESIS_PROFILE=fuzz): fresh random
 # examples, many more of them; a failure prints the blob that replays it (@reproduce_failure).
@@ -16,10 +18,6 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True)
 settings.register_profile("fuzz", derandomize=False, max_examples=2000, print_blob=True)
 settings.load_profile(os.environ.get("GRADER_HYPOTHESIS_PROFILE", "ci"))
-
-REPO = Path(__file__).resolve().parent.parent
-# GRADER_DATASETS: where they are when the tests run from a copy of the repo (make mutate's mutants/).
-SHARED_DATASETS = Path(os.environ.get("GRADER_DATASETS") or REPO.parent / "shared" / "datasets")
 
 
 @pytest.fixture(scope="session")

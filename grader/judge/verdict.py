@@ -26,6 +26,8 @@ class Verdict(enum.IntEnum):
 class TestVerdict:
     """The judged outcome of one test."""
 
+    __test__ = False  # a domain class, not a pytest test class
+
     index: int
     verdict: Verdict
     public: bool

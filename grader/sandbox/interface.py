@@ -86,6 +86,8 @@ class TestRun:
     """One test, or one input of a batch: measured by the sandbox outside the candidate's reach,
     beside the candidate's answer."""
 
+    __test__ = False  # a domain class, not a pytest test class
+
     exit_code: int | None
     """None: ended by a signal, or an input of a batch answered by a process that went on."""
     signal: int | None

@@ -10,7 +10,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.integration.conftest import RunningServer, grade
+from tests.support.server import RunningServer, grade
 
 GOOD = "a, b = map(int, input().split())\nprint(a + b)\n"
 

@@ -20,8 +20,8 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.certificates import Pair, Pki, make_pki
-from tests.integration.conftest import RunningServer, require_docker, start_server, write_jsonl
+from tests.support.certificates import Pair, Pki, make_pki
+from tests.support.server import RunningServer, require_docker, start_server, write_jsonl
 
 TOKEN = "evaluator-5f0c2a9e1d7b43c8a6e4"
 WRONG_TOKEN = "intruder-0a1b2c3d4e5f60718293"

@@ -20,8 +20,8 @@ from grader.sandbox.command import OWNER_LABEL
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.integration.conftest import RunningServer, require_docker, start_server, write_jsonl
-from tests.integration.waits import wait_until
+from tests.support.server import RunningServer, require_docker, start_server, write_jsonl
+from tests.support.waits import wait_until
 
 SAMPLES = [json.loads(line) for line in demo_path("samples.jsonl").read_text().splitlines() if line]
 QUICK = [s for s in SAMPLES if s["expect"] not in ("TIME_LIMIT_EXCEEDED", "MEMORY_LIMIT_EXCEEDED")]

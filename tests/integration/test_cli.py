@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from grader.demo import demo_path
-from tests.integration.conftest import RunningServer, write_jsonl
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def grader(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True, cwd=REPO, timeout=600,
-        check=False,
-    )  # fmt: skip
+from tests.support.cli import grader
+from tests.support.server import RunningServer, write_jsonl
 
 
 class TestBankBuild:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.api.limits import ConnectionLimits
-from tests.integration.conftest import RunningServer, require_docker, start_server
+from tests.support.server import RunningServer, require_docker, start_server
 
 # A client's HTTP/2 connection preface and an empty SETTINGS frame: a handshake done, then nothing.
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"

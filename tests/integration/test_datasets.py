@@ -11,7 +11,7 @@ import pytest
 
 from grader.bank.build import build_bank
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade, require_docker, start_server, write_jsonl
+from tests.support.server import RunningServer, grade, require_docker, start_server, write_jsonl
 
 
 @pytest.fixture(scope="module")

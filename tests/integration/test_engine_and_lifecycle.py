@@ -22,8 +22,8 @@ from grader.bank.build import build_bank
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.integration.conftest import (
-    EXTRA_QUESTIONS,
+from tests.support.integration_bank import EXTRA_QUESTIONS
+from tests.support.server import (
     TEST_RUNTIME,
     RunningServer,
     docker_settings,
@@ -32,7 +32,7 @@ from tests.integration.conftest import (
     start_server,
     write_jsonl,
 )
-from tests.integration.waits import wait_until
+from tests.support.waits import wait_until
 
 GOOD = "a, b = map(int, input().split())\nprint(a + b)\n"
 REPO = Path(__file__).resolve().parents[2]

@@ -1,7 +1,7 @@
-"""Faults of the infrastructure under a real grader, on a private Docker engine (see
-private_engine.py): the engine restarted or crashed mid-batch, a supervisor killed mid-submission,
-the engine's disk full, a crashed server's leftovers. No item is lost, no verdict is wrong, health
-tells the truth throughout, and the pool heals by itself."""
+"""Faults of the infrastructure under a real grader, on a private Docker engine
+(tests/support/private_engine.py): the engine restarted or crashed mid-batch, a supervisor killed
+mid-submission, the engine's disk full, a crashed server's leftovers. No item is lost, no verdict is
+wrong, health tells the truth throughout, and the pool heals by itself."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ from grader.bank.build import build_bank
 from grader.sandbox.command import LABEL, OWNER_LABEL, DockerSettings
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import IMAGE, RunningServer, grade, require_docker, start_server, write_jsonl
-from tests.integration.private_engine import PrivateEngine
-from tests.integration.waits import wait_until
+from tests.support.private_engine import PrivateEngine
+from tests.support.server import IMAGE, RunningServer, grade, require_docker, start_server, write_jsonl
+from tests.support.waits import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 SERVING = health_pb2.HealthCheckResponse.SERVING

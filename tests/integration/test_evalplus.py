@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade, require_docker, start_server
+from tests.support.server import RunningServer, grade, require_docker, start_server
 
 REPO = Path(__file__).resolve().parents[2]
 TASKS = ("HumanEval/0", "HumanEval/2", "HumanEval/4", "HumanEval/32", "HumanEval/68", "HumanEval/107")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, require_docker, start_server
+from tests.support.server import RunningServer, require_docker, start_server
 
 REPO = Path(__file__).resolve().parents[2]
 

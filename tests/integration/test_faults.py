@@ -12,8 +12,8 @@ import pytest
 
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade, require_docker, start_server
-from tests.integration.waits import wait_until
+from tests.support.server import RunningServer, grade, require_docker, start_server
+from tests.support.waits import wait_until
 
 SLOW_ECHO = "import time\ntime.sleep(1.0)\nprint(input())\n"
 WAIT_S = 60.0
@@ -73,7 +73,7 @@ def one_sandbox(small_bank: Path) -> Iterator[RunningServer]:
 @pytest.fixture(scope="module")
 def small_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from grader.bank.build import build_bank
-    from tests.integration.conftest import write_jsonl
+    from tests.support.server import write_jsonl
 
     tmp = tmp_path_factory.mktemp("faults")
     tests = [{"input": "7\n", "output": "7\n", "public": True}]

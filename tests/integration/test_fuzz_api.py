@@ -20,13 +20,8 @@ from hypothesis import strategies as st
 from grader.sandbox.command import OWNER_LABEL
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import (
-    SECRET_INPUT,
-    SECRET_OUTPUT,
-    RunningServer,
-    require_docker,
-    start_server,
-)
+from tests.support.integration_bank import SECRET_INPUT, SECRET_OUTPUT
+from tests.support.server import RunningServer, require_docker, start_server
 
 POOL_SIZE = 2
 MAX_BATCH = 12

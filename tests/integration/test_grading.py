@@ -11,7 +11,8 @@ from google.protobuf import text_format
 from grader.demo import demo_path
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.integration.conftest import SECRET_INPUT, SECRET_OUTPUT, grade
+from tests.support.integration_bank import SECRET_INPUT, SECRET_OUTPUT
+from tests.support.server import grade
 
 DEMO_SAMPLES = [json.loads(line) for line in demo_path("samples.jsonl").read_text().splitlines() if line]
 

@@ -13,7 +13,7 @@ import grpc
 import pytest
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, require_docker, start_server
+from tests.support.server import RunningServer, require_docker, start_server
 
 GARBAGE = b"\x0a\xff\xff\xff\xff\x0f\x12garbage"
 UNARY = (

@@ -25,7 +25,7 @@ import pytest
 from grader.bank.build import build_bank
 from grader.bank.formats.leetcode import is_recorded_failure
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import (
+from tests.support.server import (
     IMAGE,
     RunningServer,
     docker_settings,

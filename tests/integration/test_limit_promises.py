@@ -30,7 +30,7 @@ from grader.bank.build import build_bank
 from grader.sandbox import limits as arithmetic
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import (
+from tests.support.server import (
     RunningServer,
     docker_settings,
     grade,

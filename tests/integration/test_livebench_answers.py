@@ -15,8 +15,8 @@ import pytest
 
 from grader.bank.build import build_bank
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, require_docker, start_server, write_jsonl
-from tests.integration.test_cli import grader
+from tests.support.cli import grader
+from tests.support.server import RunningServer, require_docker, start_server, write_jsonl
 
 SUM_ID = "5a" * 32
 PRODUCT_ID = "c0" * 32

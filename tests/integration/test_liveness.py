@@ -30,7 +30,7 @@ from grader.bank.build import build_bank
 from grader.client import batch_chunks
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.integration.conftest import IMAGE, TEST_RUNTIME, require_docker, write_jsonl
+from tests.support.server import IMAGE, TEST_RUNTIME, require_docker, write_jsonl
 
 WINDOW_S = 12.0
 HEALTH_EVERY_S = 0.02

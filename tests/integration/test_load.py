@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bench.load import LoadSettings, print_report, run_load
-from tests.integration.conftest import require_docker
+from tests.support.server import require_docker
 
 
 class TestLoadAtTenTimesCapacity:

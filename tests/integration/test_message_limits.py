@@ -13,7 +13,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grader.api.limits import GRADE_OVERHEAD_BYTES, SMALL_MESSAGE_BYTES
 from grader.api.server import ServerSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer
+from tests.support.server import RunningServer
 
 MAX_CODE = ServerSettings(bank=Path()).max_code_bytes
 GOOD = "a, b = map(int, input().split())\nprint(a + b)\n"

@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from grader.demo import demo_path
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade, require_docker, start_server
+from tests.support.server import RunningServer, grade, require_docker, start_server
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 # (question, label) of demo samples: quick ones, with three different verdicts.

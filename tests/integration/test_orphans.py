@@ -13,8 +13,8 @@ import uuid
 from pathlib import Path
 
 from grader.sandbox.command import OWNER_LABEL
-from tests.integration.conftest import IMAGE, require_docker
-from tests.integration.waits import wait_until
+from tests.support.server import IMAGE, require_docker
+from tests.support.waits import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 

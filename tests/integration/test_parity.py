@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bench.parity import EVALPLUS_FILES, NEAR_LIMIT, Disagreement, fresh_verdicts, measure_cpu
-from tests.integration.conftest import require_docker
+from tests.support.server import require_docker
 
 REPO = Path(__file__).resolve().parents[2]
 TASKS = {"humaneval": 164, "mbpp": 378}

@@ -9,7 +9,7 @@ import pytest
 from grader.bank.build import build_bank
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade, require_docker, start_server, write_jsonl
+from tests.support.server import RunningServer, grade, require_docker, start_server, write_jsonl
 
 # Leaves everything it can behind: files in every writable place, a daemon (double fork + setsid),
 # SysV shared memory, a semaphore and a message queue, an environment variable, a user site dir.

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.demo import demo_path
-from tests.integration.conftest import RunningServer, write_jsonl
+from tests.support.server import RunningServer, write_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
 FAST_VERDICTS = ("ACCEPTED", "WRONG_ANSWER", "COMPILE_ERROR", "RUNTIME_ERROR")

@@ -15,7 +15,7 @@ import grpc
 from grader.demo import demo_path
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.integration.conftest import IMAGE, require_docker
+from tests.support.server import IMAGE, require_docker
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,9 +11,9 @@ import time
 import pytest
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade
-from tests.security.conftest import SECRET_INPUTS, attack
-from tests.security.test_boundary import FORGER
+from tests.support.attack_bank import SECRET_INPUTS
+from tests.support.attacks import FORGER, attack
+from tests.support.server import RunningServer, grade
 
 ACCEPTED, TLE, MLE = pb.ACCEPTED, pb.TIME_LIMIT_EXCEEDED, pb.MEMORY_LIMIT_EXCEEDED
 MARKER = "'MARK' + 'ER-' + hashlib.sha256(s.encode()).hexdigest()[:16]"

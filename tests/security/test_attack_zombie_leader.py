@@ -15,8 +15,9 @@ from collections.abc import Iterator
 import pytest
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade
-from tests.security.conftest import CORRECT_CALL, SECRET_INPUTS, attack, rendered
+from tests.support.attack_bank import CORRECT_CALL, SECRET_INPUTS
+from tests.support.attacks import attack, rendered
+from tests.support.server import RunningServer, grade
 
 # Forks a process that keeps one thread watching /code/input (each test's input, mode 0644) and
 # serving what it saw on an abstract unix socket; its main thread then ends alone (SYS_exit,

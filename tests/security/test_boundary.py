@@ -20,39 +20,12 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer
-from tests.security.conftest import CORRECT_CALL, attack
+from tests.support.attack_bank import CORRECT_CALL
+from tests.support.attacks import FORGER, attack
+from tests.support.server import RunningServer
 
 WA, RE, TLE, OLE = pb.WRONG_ANSWER, pb.RUNTIME_ERROR, pb.TIME_LIMIT_EXCEEDED, pb.OUTPUT_LIMIT_EXCEEDED
 MARKER = "'MARK' + 'ER-' + hashlib.sha256(s.encode()).hexdigest()[:16]"
-
-# Prepended to every attack: `reporter()` finds the runner's report function in the frames above
-# (the test's nonce is bound in it), `forge(**fields)` writes a report through it, `raw(data)` writes
-# `data` (bytes, with {nonce} filled in) straight to the result channel.
-FORGER = r"""
-import hashlib, json, os, sys
-def reporter():
-    frame = sys._getframe()
-    while frame is not None:
-        found = frame.f_locals.get("report")
-        if callable(found) and getattr(found, "__closure__", None):
-            return found
-        frame = frame.f_back
-    raise AssertionError("no reporter in the frames")
-
-def nonce():
-    for cell in reporter().__closure__:
-        value = cell.cell_contents
-        if isinstance(value, str) and len(value) == 32:
-            return value
-    raise AssertionError("no nonce")
-
-def forge(**fields):
-    reporter()(**fields)
-
-def raw(data):
-    os.write(3, data.replace(b"{nonce}", nonce().encode()))
-"""
 
 # Saves each test's input under /tmp (kept between the tests of one submission); `seen()` is every
 # input saved so far.

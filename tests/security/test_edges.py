@@ -23,8 +23,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.integration.conftest import grade, require_docker
-from tests.security.conftest import CORRECT_STDIN, RUNTIME
+from tests.support.attack_bank import CORRECT_STDIN
+from tests.support.attacks import RUNTIME
+from tests.support.server import grade, require_docker
 
 REPO = Path(__file__).resolve().parents[2]
 MiB = 1 << 20

@@ -2,8 +2,9 @@
 no other process's root, environment, memory or descriptors, no writable /sys or /proc/sys, no
 mount, trace, device, setuid binary, keyring, namespace or chroot.
 
-Each attack is a probe submission (see conftest.probe): it tries everything in its class and prints
-SAFE only when every attempt was refused; any other output fails the test and says what got through.
+Each attack is a probe submission (tests/support/attacks.py's `probe`): it tries everything in its
+class and prints SAFE only when every attempt was refused; any other output fails the test and says
+what got through.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer
-from tests.security.conftest import RUNTIME, probe, probe_detail
+from tests.support.attacks import RUNTIME, probe, probe_detail
+from tests.support.server import RunningServer
 
 # Other processes: everything in /proc but this worker and its own threads.
 OTHERS = r"""

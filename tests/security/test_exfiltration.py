@@ -2,9 +2,9 @@
 not in any file, environment, process argument or memory the candidate can read, nor in its own
 interpreter's objects — and none, nor any private input, is in a response, an error or a log line.
 
-The private expected outputs are MARKER- + 16 hex digits (see conftest). The attack searches for
-that pattern everywhere it can reach and answers with what it found: were an expected output
-anywhere, the private test would be ACCEPTED. Its public test's detail carries what it scanned,
+The private expected outputs are MARKER- + 16 hex digits (tests/support/attack_bank.py). The attack
+searches for that pattern everywhere it can reach and answers with what it found: were an expected
+output anywhere, the private test would be ACCEPTED. Its public test's detail carries what it scanned,
 which shows that the search was not blind.
 """
 
@@ -18,17 +18,9 @@ import pytest
 
 from grader.sandbox.pool import PoolSettings
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, docker_settings, grade, require_docker, start_server
-from tests.security.conftest import (
-    CORRECT_CALL,
-    CORRECT_STDIN,
-    RUNTIME,
-    SECRET_INPUTS,
-    SECRET_PATTERN,
-    SECRETS,
-    assert_no_secret,
-    attack,
-)
+from tests.support.attack_bank import CORRECT_CALL, CORRECT_STDIN, SECRET_INPUTS, SECRET_PATTERN, SECRETS
+from tests.support.attacks import RUNTIME, assert_no_secret, attack
+from tests.support.server import RunningServer, docker_settings, grade, require_docker, start_server
 
 # scan() -> a line: the first marker found, else what was searched.
 SCAN = f"""

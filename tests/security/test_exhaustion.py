@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer
-from tests.security.conftest import RUNTIME, attack, probe, probe_detail
+from tests.support.attacks import RUNTIME, attack, probe, probe_detail
+from tests.support.server import RunningServer
 
 T, M, OUT = pb.TIME_LIMIT_EXCEEDED, pb.MEMORY_LIMIT_EXCEEDED, pb.OUTPUT_LIMIT_EXCEEDED
 

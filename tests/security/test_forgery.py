@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer
-from tests.security.conftest import attack, probe, probe_detail
+from tests.support.attacks import attack, probe, probe_detail
+from tests.support.server import RunningServer
 
 WA, RE, TLE = pb.WRONG_ANSWER, pb.RUNTIME_ERROR, pb.TIME_LIMIT_EXCEEDED
 WRONG = "'MARK' + 'ER-0000000000000000'"

@@ -12,8 +12,9 @@ import time
 import pytest
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade
-from tests.security.conftest import JUDGE_TEXT_CHECKERS, attack
+from tests.support.attack_bank import JUDGE_TEXT_CHECKERS
+from tests.support.attacks import attack
+from tests.support.server import RunningServer, grade
 
 CORRECT_STDOUT = 'print("1 2 3")\n'
 CORRECT_RETURN = {

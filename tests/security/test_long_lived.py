@@ -20,8 +20,9 @@ import time
 import pytest
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade
-from tests.security.conftest import CORRECT_STDIN, probe, probe_detail, wait_for_idle_pool
+from tests.support.attack_bank import CORRECT_STDIN
+from tests.support.attacks import probe, probe_detail, wait_for_idle_pool
+from tests.support.server import RunningServer, grade
 
 # Every process but this worker and its own submission zygote (which ends with the submission).
 TARGETS = r"""

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer
-from tests.security.conftest import probe, probe_detail
+from tests.support.attacks import probe, probe_detail
+from tests.support.server import RunningServer
 
 
 @dataclass

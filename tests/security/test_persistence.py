@@ -15,9 +15,10 @@ from __future__ import annotations
 import pytest
 
 from grader.v1 import grader_pb2 as pb
-from tests.integration.conftest import RunningServer, grade
-from tests.security.conftest import CORRECT_STDIN, RUNTIME, probe_detail
-from tests.security.conftest import probe as send_probe
+from tests.support.attack_bank import CORRECT_STDIN
+from tests.support.attacks import RUNTIME, probe_detail
+from tests.support.attacks import probe as send_probe
+from tests.support.server import RunningServer, grade
 
 # Accepted (prints SAFE) only when it finds nothing a polluter may have left.
 PROBE = r"""

@@ -16,8 +16,9 @@ from grader.api.errors import MAX_MESSAGE_CHARS, status_message
 from grader.bank.store import BankStore
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.unit.test_grading_service import FakeSandbox, question
-from tests.unit.test_intake import serving
+from tests.support.fake_sandbox import FakeSandbox
+from tests.support.questions import question
+from tests.support.serving import serving
 
 QUESTIONS = 1005
 """More than a page's cap."""

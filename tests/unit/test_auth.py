@@ -31,7 +31,7 @@ from grader.api.auth import (
 from grader.api.channel import client_credentials, make_channel
 from grader.api.credentials import SecurityConfigError, server_credentials
 from grader.v1 import grader_pb2
-from tests.certificates import Pki, make_pki
+from tests.support.certificates import Pki, make_pki
 
 ALICE = "alice-0123456789abcdef"
 BOB = "bob-0123456789abcdef01"

@@ -24,7 +24,7 @@ from grader.bank.formats.leetcode import (
     read_leetcode_row,
 )
 from grader.bank.model import BankFormatError, CheckerName, CheckerSpec, Prelude, QuestionKind
-from tests.conftest import SHARED_DATASETS
+from tests.support.datasets import SHARED_DATASETS
 
 DATASETS = SHARED_DATASETS
 LEETCODE = DATASETS / "leetcode" / "LeetCodeDataset-v0.3.1-test.jsonl.gz"

@@ -21,10 +21,9 @@ from grader.bank.store import BankStore
 from grader.grading import GradingService, Submission
 from grader.judge.verdict import SubmissionVerdict, Verdict
 from grader.runner.codec import tagged
-from grader.sandbox.interface import Answer, SandboxFailureError
-from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
-from tests.unit.runs import run
-from tests.unit.test_grading_service import BatchScript, FakeSandbox
+from grader.sandbox.interface import Answer, SandboxFailureError, TestRun
+from tests.support.fake_sandbox import BatchScript, FakeSandbox
+from tests.support.runs import run
 
 PUBLIC, PRIVATE = 2, 6
 TOTAL = PUBLIC + PRIVATE
@@ -46,12 +45,12 @@ QUESTION = Question(
 )  # fmt: skip
 
 
-def answered(value: object) -> Run:
+def answered(value: object) -> TestRun:
     """An input the worker answered and went on from (no exit status: the process lived on)."""
     return run(exit_code=None, answer=Answer(reported=True, typed=typed(value)))
 
 
-CRASHES: dict[str, tuple[Run, Verdict]] = {
+CRASHES: dict[str, tuple[TestRun, Verdict]] = {
     "segfault": (run(exit_code=None, signal=signal.SIGSEGV), Verdict.RUNTIME_ERROR),
     "os._exit": (run(exit_code=3), Verdict.RUNTIME_ERROR),
     "exception": (run(exit_code=None, answer=Answer(reported=True, exception="ZeroDivisionError")),
@@ -64,14 +63,16 @@ CRASHES: dict[str, tuple[Run, Verdict]] = {
 
 
 def worker(
-    crash: dict[int, Run] | None = None, wrong: frozenset[int] = frozenset(), spent_after: int | None = None
+    crash: dict[int, TestRun] | None = None,
+    wrong: frozenset[int] = frozenset(),
+    spent_after: int | None = None,
 ) -> BatchScript:
     """A batch as the supervisor reports it: each input answered (doubled; 0 where `wrong`), an
     input in `crash` ended as given (a fresh worker goes on with the next), and, past `spent_after`,
     the batch's budget spent: every input still waiting TIME_LIMIT_EXCEEDED."""
     crash = crash or {}
 
-    def script(_session: int, first: int, inputs: list[str]) -> list[Run]:
+    def script(_session: int, first: int, inputs: list[str]) -> list[TestRun]:
         runs = []
         for offset, text in enumerate(inputs):
             index = first + offset
@@ -185,7 +186,7 @@ class TestBatching:
         segfault, _ = CRASHES["segfault"]
         right = worker(crash={PUBLIC + 2: segfault})
 
-        def script(session: int, first: int, inputs: list[str]) -> list[Run] | Exception:
+        def script(session: int, first: int, inputs: list[str]) -> list[TestRun] | Exception:
             if session == 1:
                 if first >= PUBLIC:
                     return SandboxFailureError("the container died")

@@ -17,8 +17,8 @@ from grader.bank.store import BankStore
 from grader.cli import build_parser
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.unit.test_grading_service import FakeSandbox, question
-from tests.unit.test_metrics import GatedSandbox
+from tests.support.fake_sandbox import FakeSandbox, GatedSandbox
+from tests.support.questions import question
 
 
 def serve_args(environ: dict[str, str], *flags: str) -> float:

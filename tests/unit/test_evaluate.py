@@ -28,7 +28,7 @@ from grader.evaluate import (
 )
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.conftest import SHARED_DATASETS
+from tests.support.datasets import SHARED_DATASETS
 
 LCB = SHARED_DATASETS / "lcb"
 ANSWERS = LCB / "LCB_generation_model_answer_zft-community-8b-bs4.jsonl"

@@ -15,8 +15,8 @@ from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, Qu
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
 from grader.judge.outcome import judge_test
 from grader.judge.verdict import Verdict
-from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
-from tests.unit.runs import run as outcome
+from grader.sandbox.interface import TestRun
+from tests.support.runs import run as outcome
 
 EXAMPLES = int(os.environ.get("GRADER_FUZZ_EXAMPLES", "100"))
 """Examples per property; raise it for a deeper run (GRADER_FUZZ_EXAMPLES=5000)."""
@@ -62,7 +62,7 @@ def question(kind: QuestionKind, spec: CheckerSpec) -> QuestionInfo:
     return QuestionInfo(id="fz/judge", title="Q", kind=kind, entry_point="f", limits=LIMITS, checker=spec)
 
 
-def assert_judged(info: QuestionInfo, test: Case, run: Run, size: int) -> None:
+def assert_judged(info: QuestionInfo, test: Case, run: TestRun, size: int) -> None:
     started = time.process_time()
     judgement = judge_test(info, test, run)
     assert time.process_time() - started < per_mib_bound(size)

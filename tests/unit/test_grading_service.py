@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from grader.bank.model import Limits, Question, QuestionInfo, QuestionKind
-from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
+from grader.bank.model import QuestionInfo, QuestionKind
 from grader.bank.model import TestSet as Sets  # aliased so pytest does not collect it
 from grader.bank.store import BankStore
 from grader.grading import (
@@ -24,107 +22,12 @@ from grader.grading import (
 )
 from grader.judge.verdict import SubmissionVerdict, Verdict
 from grader.sandbox.interface import Limits as SandboxLimits
-from grader.sandbox.interface import Program, ProgramKind, SandboxFailureError
-from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
-from tests.unit.runs import run
+from grader.sandbox.interface import ProgramKind, SandboxFailureError, TestRun
+from tests.support.fake_sandbox import FakeSandbox, correct, wrong
+from tests.support.questions import ANSWERS, CODE, SECRET, TESTS, question
+from tests.support.runs import run
 
-LIMITS = Limits(time_s=2.0, memory_mb=256, output_mb=16)
-# Expected outputs are distinctive strings, so a leak into the sandbox is easy to spot.
-SECRET = "expected-7f3a9c"
-TESTS = (
-    Case("in-0\n", f"{SECRET}-0\n", True),
-    Case("in-1\n", f"{SECRET}-1\n", True),
-    Case("in-2\n", f"{SECRET}-2\n", False),
-    Case("in-3\n", f"{SECRET}-3\n", False),
-)
-ANSWERS = {t.input: t.output.encode() for t in TESTS}
 PARTIAL = "import sys\ndef helper():\n    return 41\n"
-CODE = "print(input().upper())"
-
-
-Script = Callable[[int, int, str], "Run | Exception"]
-"""(session number from 1, test index, test input) -> the run to return, or an error to raise."""
-BatchScript = Callable[[int, int, list[str]], "list[Run] | Exception"]
-"""(session number from 1, index of the first input, the inputs) -> one run per input, as the
-supervisor reports a batch, or an error to raise."""
-
-
-def correct(_session: int, _index: int, test_input: str) -> Run:
-    return run(stdout=ANSWERS[test_input])
-
-
-def wrong(_session: int, _index: int, _input: str) -> Run:
-    return run(stdout=b"nope\n")
-
-
-class FakeSession:
-    def __init__(self, sandbox: FakeSandbox, number: int) -> None:
-        self.sandbox = sandbox
-        self.number = number
-
-    async def run_test(self, index: int, test_input: str) -> Run:
-        self.sandbox.calls.append((self.number, index, test_input))
-        outcome = self.sandbox.script(self.number, index, test_input)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    async def run_batch(self, first_index: int, inputs: list[str]) -> list[Run]:
-        """One run per input: as the batch script says (one process through the inputs, so an
-        input's crash shapes the runs of those after it), else as the test script says, input by
-        input; a compile error is every input's. Every batch is recorded."""
-        self.sandbox.batches.append((self.number, first_index, len(inputs)))
-        if self.sandbox.batch_script is not None:
-            outcome = self.sandbox.batch_script(self.number, first_index, inputs)
-            if isinstance(outcome, Exception):
-                raise outcome
-            return outcome
-        runs = [await self.run_test(first_index + n, text) for n, text in enumerate(inputs)]
-        if runs and runs[0].compile_error is not None:
-            return [runs[0]] * len(inputs)
-        return runs
-
-
-class FakeSandbox:
-    """Records every program and test input it is given; answers from a script."""
-
-    def __init__(
-        self, script: Script = correct, fail_on_start: int = 0, batch_script: BatchScript | None = None
-    ) -> None:
-        self.script = script
-        self.fail_on_start = fail_on_start
-        self.batch_script = batch_script
-        self.programs: list[Program] = []
-        self.calls: list[tuple[int, int, str]] = []
-        self.batches: list[tuple[int, int, int]] = []
-        """(session, index of the first input, number of inputs) of every batch run."""
-        self.closed_sessions = 0
-
-    @contextlib.asynccontextmanager
-    async def session(self, program: Program) -> AsyncIterator[FakeSession]:
-        self.programs.append(program)
-        number = len(self.programs)
-        if number <= self.fail_on_start:
-            raise SandboxFailureError(f"session {number} did not start")
-        try:
-            yield FakeSession(self, number)
-        finally:
-            self.closed_sessions += 1
-
-    async def check(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-    def indexes(self, session: int | None = None) -> list[int]:
-        return [i for s, i, _ in self.calls if session is None or s == session]
-
-
-def question(qid: str, **fields: Any) -> Question:
-    return Question(
-        info=QuestionInfo(id=qid, title=qid, kind=QuestionKind.STDIN, limits=LIMITS, **fields), tests=TESTS
-    )
 
 
 @pytest.fixture
@@ -218,7 +121,7 @@ class TestFlow:
         assert program.language == "python"
 
     def test_run_measurements_are_reported(self, bank: BankStore) -> None:
-        def measured(_s: int, index: int, test_input: str) -> Run:
+        def measured(_s: int, index: int, test_input: str) -> TestRun:
             return run(stdout=ANSWERS[test_input], wall_ms=10.0 + index, cpu_ms=5.0 + index, peak_memory_kb=7)
 
         result = grade(bank, FakeSandbox(measured), Submission(question_id="echo", code=CODE))
@@ -233,7 +136,7 @@ class TestFlow:
         assert sandbox.indexes() == [0, 1, 2, 3]
 
     def test_stop_on_first_failure_skips_the_rest(self, bank: BankStore) -> None:
-        def second_fails(_s: int, index: int, test_input: str) -> Run:
+        def second_fails(_s: int, index: int, test_input: str) -> TestRun:
             return run(stdout=b"nope\n") if index == 1 else run(stdout=ANSWERS[test_input])
 
         sandbox = FakeSandbox(second_fails)
@@ -261,7 +164,7 @@ class TestFlow:
         assert sandbox.indexes() == [0, 1, 2, 3]
 
     def test_a_plus_failure_fails_plus_only(self, bank: BankStore) -> None:
-        def last_fails(_s: int, index: int, test_input: str) -> Run:
+        def last_fails(_s: int, index: int, test_input: str) -> TestRun:
             return run(stdout=b"nope\n") if index == 3 else run(stdout=ANSWERS[test_input])
 
         base = grade(bank, FakeSandbox(last_fails), Submission("plus", CODE, test_set=Sets.BASE))
@@ -315,7 +218,7 @@ class TestNoLeak:
             assert t.detail == ""
 
     def test_private_runtime_error_detail_is_empty(self, bank: BankStore) -> None:
-        def crash(_s: int, _i: int, test_input: str) -> Run:
+        def crash(_s: int, _i: int, test_input: str) -> TestRun:
             report = {"exception": "ValueError", "message": f"bad input {test_input!r}"}
             return run(exit_code=1, report=report)
 
@@ -356,7 +259,7 @@ class TestSandboxFailure:
     """Our own failure is retried once on a new session; a second one is INTERNAL_ERROR for every test."""
 
     def test_first_failure_is_retried_on_a_new_session(self, bank: BankStore) -> None:
-        def first_session_breaks(session: int, index: int, test_input: str) -> Run | Exception:
+        def first_session_breaks(session: int, index: int, test_input: str) -> TestRun | Exception:
             if session == 1 and index == 1:
                 return SandboxFailureError("supervisor gone")
             return run(stdout=ANSWERS[test_input])
@@ -371,7 +274,7 @@ class TestSandboxFailure:
         assert sandbox.closed_sessions == 2
 
     def test_second_failure_is_internal_error_for_every_test(self, bank: BankStore) -> None:
-        def always_breaks(_s: int, index: int, test_input: str) -> Run | Exception:
+        def always_breaks(_s: int, index: int, test_input: str) -> TestRun | Exception:
             if index == 2:
                 return SandboxFailureError("supervisor gone")
             return run(stdout=b"nope\n")  # a candidate verdict that must not survive

@@ -14,7 +14,8 @@ from grpc_health.v1 import health_pb2
 from grader.api.health import SERVICE_NAMES, HealthReporter
 from grader.bank.store import BankStore
 from grader.sandbox.interface import SandboxUnavailableError
-from tests.unit.test_grading_service import FakeSandbox, question
+from tests.support.fake_sandbox import FakeSandbox
+from tests.support.questions import question
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING

@@ -5,9 +5,8 @@ INVALID_ARGUMENT, `ks` is validated, requests beyond the byte budget are RESOURC
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,15 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from grader import config
 from grader.api.intake import ByteBudget, field_ends, parse_in_steps
-from grader.api.server import GraderServer, ServerSettings
+from grader.api.server import ServerSettings
 from grader.bank.store import BankStore
 from grader.cli import build_parser
 from grader.cli.serve import checked_settings
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.unit.test_grading_service import CODE, FakeSandbox, question
-from tests.unit.test_metrics import GatedSandbox
+from tests.support.fake_sandbox import FakeSandbox, GatedSandbox
+from tests.support.questions import CODE, question
+from tests.support.serving import serving
 
 GARBAGE = b"\xff\xff\xff\xff\x0f\x12\x99garbage"
 METHODS = (
@@ -44,19 +44,6 @@ def bank_path(tmp_path: Path) -> Path:
     path = tmp_path / "bank.db"
     BankStore.create(path, [question("echo")])
     return path
-
-
-@contextlib.asynccontextmanager
-async def serving(bank: Path, sandbox: FakeSandbox, **settings: Any) -> AsyncIterator[GraderServer]:
-    defaults: dict[str, Any] = {"metrics_port": None, "pool": None, "health_interval_s": 60}
-    server = GraderServer(
-        ServerSettings(bank=bank, host="127.0.0.1", port=0, **(defaults | settings)), sandbox=sandbox
-    )
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 def grade_request(code: str = CODE) -> pb.GradeRequest:

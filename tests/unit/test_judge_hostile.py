@@ -18,8 +18,8 @@ from grader.judge.checkers import CHUNK, INT_DIGITS, lcb_equal, poly_root, text_
 from grader.judge.outcome import judge_test, judge_tests
 from grader.judge.values import evalplus_equal, loads
 from grader.judge.verdict import Verdict
-from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
-from tests.unit.runs import run
+from grader.sandbox.interface import TestRun
+from tests.support.runs import run
 
 TEXT_CHECKERS = (CheckerName.LCB, CheckerName.EXACT, CheckerName.TOKENS, CheckerName.FLOAT)
 VALUE_CHECKERS = (CheckerName.JSON, CheckerName.FLOAT, CheckerName.EVALPLUS, CheckerName.POLY_ROOT)
@@ -86,7 +86,7 @@ def per_mib_bound(size: int) -> float:
     return 0.5 + 2.0 * size / 2**20
 
 
-def judged_in_time(info: QuestionInfo, test: Case, outcome_: Run, size: int) -> Verdict:
+def judged_in_time(info: QuestionInfo, test: Case, outcome_: TestRun, size: int) -> Verdict:
     started = time.process_time()
     verdict = judge_test(info, test, outcome_).verdict
     assert time.process_time() - started < per_mib_bound(size)

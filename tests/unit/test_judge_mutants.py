@@ -19,10 +19,9 @@ from grader.judge.outcome import SHOWN, Judgement, judge_test, judge_tests
 from grader.judge.passk import EXACT_UP_TO, Tallies, pass_at_k
 from grader.judge.values import Opaque, TaggedValueError, allclose, decode, evalplus_equal, is_floats, loads
 from grader.judge.values import _equal as values_equal
-from grader.judge.verdict import TestVerdict as Tv  # aliased so pytest does not collect it
-from grader.judge.verdict import Verdict, overall
+from grader.judge.verdict import TestVerdict, Verdict, overall
 from grader.runner.codec import TYPED_MARKER, tagged
-from tests.unit.runs import run
+from tests.support.runs import run
 
 LCB = CheckerSpec(CheckerName.LCB)
 TOKENS = CheckerSpec(CheckerName.TOKENS)
@@ -330,7 +329,7 @@ class TestPolyRoot:
 
 class TestOverallDefaults:
     def test_no_compile_output_unless_given(self) -> None:
-        ok = Tv(index=0, verdict=Verdict.ACCEPTED, public=True)
+        ok = TestVerdict(index=0, verdict=Verdict.ACCEPTED, public=True)
         assert overall([ok]).compile_output == ""
 
 

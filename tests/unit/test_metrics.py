@@ -22,7 +22,9 @@ from grader.sandbox.interface import RECYCLE_REASONS, Limits, Prelude, Program, 
 from grader.sandbox.pool import PoolSettings, WarmPool
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
-from tests.unit.test_grading_service import ANSWERS, FakeSandbox, FakeSession, question, run
+from tests.support.fake_sandbox import FakeSandbox, GatedSandbox
+from tests.support.questions import ANSWERS, question
+from tests.support.runs import run
 
 GOOD = "print(input().upper())"
 WRONG = "print('wrong')"
@@ -64,20 +66,6 @@ def scripted_sandbox() -> FakeSandbox:
 
     sandbox.script = script
     return sandbox
-
-
-class GatedSandbox(FakeSandbox):
-    """Every test waits until `gate` opens, so gradings can be held in progress."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gate = asyncio.Event()
-
-    @contextlib.asynccontextmanager
-    async def session(self, program: Program) -> AsyncIterator[FakeSession]:
-        await self.gate.wait()
-        async with super().session(program) as session:
-            yield session
 
 
 @pytest.fixture

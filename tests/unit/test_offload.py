@@ -14,8 +14,7 @@ from grader import grading, offload
 from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind
 from grader.bank.model import TestCase as Case
 from grader.judge.verdict import Verdict
-from grader.sandbox.interface import Answer
-from grader.sandbox.interface import TestRun as Run
+from grader.sandbox.interface import Answer, TestRun
 
 
 def die() -> None:
@@ -63,8 +62,8 @@ def info() -> QuestionInfo:
                         limits=Limits(output_mb=16), num_public_tests=1, num_private_tests=1)  # fmt: skip
 
 
-def run(stdout: bytes) -> Run:
-    return Run(0, None, 1.0, 1.0, 1, False, False, False, answer=Answer(stdout=stdout))
+def run(stdout: bytes) -> TestRun:
+    return TestRun(0, None, 1.0, 1.0, 1, False, False, False, answer=Answer(stdout=stdout))
 
 
 def test_big_answers_are_judged_in_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, Qu
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
 from grader.judge.outcome import SHOWN, judge_test
 from grader.judge.verdict import Verdict
-from tests.unit.runs import run
+from tests.support.runs import run
 
 LIMITS = Limits(time_s=2.0, memory_mb=256, output_mb=16)
 

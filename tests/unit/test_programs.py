@@ -17,9 +17,8 @@ from grader.bank.build import build_from_files
 from grader.bank.formats.evalplus import ReferenceTask
 from grader.bank.reference import ReferenceError, ReferenceRun, ReferenceRunner, compute_outputs
 from grader.programs import SandboxReferences, program_of, reference_run
-from grader.sandbox.interface import Answer, Limits, Prelude, ProgramKind
-from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
-from tests.unit.runs import run
+from grader.sandbox.interface import Answer, Limits, Prelude, ProgramKind, TestRun
+from tests.support.runs import run
 
 
 @pytest.mark.parametrize("kind", list(model.QuestionKind))
@@ -67,10 +66,10 @@ class FakeSession:
         self.fail_at = fail_at
         self.batches: list[tuple[int, int]] = []
 
-    async def run_test(self, index: int, test_input: str) -> Run:
+    async def run_test(self, index: int, test_input: str) -> TestRun:
         raise AssertionError("references run in batches")
 
-    async def run_batch(self, first_index: int, inputs: list[str]) -> list[Run]:
+    async def run_batch(self, first_index: int, inputs: list[str]) -> list[TestRun]:
         self.batches.append((first_index, len(inputs)))
         return [
             run(exit_code=1) if first_index + i == self.fail_at else dataclasses.replace(

@@ -11,14 +11,13 @@ import structlog
 import grader.service
 from grader.api.servicer import GraderServicer
 from grader.grading import Submission
-from grader.judge.verdict import SubmissionVerdict, Verdict, overall
-from grader.judge.verdict import TestVerdict as Tv  # aliased so pytest does not collect it
+from grader.judge.verdict import SubmissionVerdict, TestVerdict, Verdict, overall
 from grader.metrics import Metrics
 from grader.sandbox.interface import SandboxUnavailableError
 from grader.service import GraderService
 from grader.v1 import grader_pb2 as pb
 
-ACCEPTED = overall([Tv(index=0, verdict=Verdict.ACCEPTED, public=True)])
+ACCEPTED = overall([TestVerdict(index=0, verdict=Verdict.ACCEPTED, public=True)])
 
 
 class FakeGrading:

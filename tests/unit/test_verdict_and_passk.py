@@ -9,12 +9,11 @@ from fractions import Fraction
 import pytest
 
 from grader.judge.passk import ks_allowed, mean_pass_at_k, pass_at_k
-from grader.judge.verdict import TestVerdict as Tv  # aliased so pytest does not collect it
-from grader.judge.verdict import Verdict, overall
+from grader.judge.verdict import TestVerdict, Verdict, overall
 
 
-def suite(*verdicts: Verdict) -> list[Tv]:
-    return [Tv(index=i, verdict=v, public=i == 0) for i, v in enumerate(verdicts)]
+def suite(*verdicts: Verdict) -> list[TestVerdict]:
+    return [TestVerdict(index=i, verdict=v, public=i == 0) for i, v in enumerate(verdicts)]
 
 
 AC, WA, TLE, RE, SKIP = (

@@ -6,8 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from grader.sandbox.interface import Answer, ProgramKind
-from grader.sandbox.interface import TestRun as Run  # aliased so pytest does not collect it
+from grader.sandbox.interface import Answer, ProgramKind, TestRun
 from grader.sandbox.results import parse_answer
 
 
@@ -17,7 +16,7 @@ def run(
     report: dict[str, Any] | None = None,
     kind: ProgramKind | None = None,
     **fields: Any,
-) -> Run:
+) -> TestRun:
     """`report` is read as the runner writes it for `kind`; without `kind`, for whichever kind
     has that shape (passed: humaneval, else call)."""
     if report is None:
@@ -25,7 +24,7 @@ def run(
     else:
         kind = kind or (ProgramKind.HUMANEVAL if "passed" in report else ProgramKind.CALL)
         answer = parse_answer(report, kind, stdout=stdout)
-    base = Run(
+    base = TestRun(
         exit_code=0,
         signal=None,
         cpu_ms=5.0,
