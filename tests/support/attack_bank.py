@@ -25,6 +25,16 @@ SECRET_PATTERN = 'rb"MARK" + rb"ER-[0-9a-f]{16}"'
 
 JUDGE_TEXT_CHECKERS = ("lcb", "tokens", "float", "exact")
 
+# The call questions' tests: the public input's, and the secret inputs' (private).
+PUBLIC_CALL_TEST = {
+    "input": f'"{PUBLIC_INPUT.strip()}"',
+    "output": f'"{answer(PUBLIC_INPUT)}"',
+    "public": True,
+}
+SECRET_CALL_TESTS = [
+    {"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False} for t in SECRET_INPUTS
+]
+
 QUESTIONS: list[dict[str, object]] = [
     {
         "format": "grader.v1", "id": "sec/stdin", "title": "Marker of a line", "kind": "stdin",
@@ -37,20 +47,14 @@ QUESTIONS: list[dict[str, object]] = [
         "format": "grader.v1", "id": "sec/call", "title": "Marker of a string", "kind": "call",
         "entry_point": "marker", "prelude": "lcb",
         "limits": {"time_s": 2, "memory_mb": 256, "output_mb": 1},
-        "tests": [{"input": f'"{PUBLIC_INPUT.strip()}"', "output": f'"{answer(PUBLIC_INPUT)}"',
-                   "public": True},
-                  *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
-                    for t in SECRET_INPUTS)],
+        "tests": [PUBLIC_CALL_TEST, *SECRET_CALL_TESTS],
     },
     # EvalPlus's way: the checker `evalplus` runs a process per batch of inputs, not per test.
     {
         "format": "grader.v1", "id": "sec/batched", "title": "Marker of a string, batched",
         "kind": "call", "entry_point": "marker", "checker": "evalplus",
         "limits": {"time_s": 2, "memory_mb": 256, "output_mb": 1},
-        "tests": [{"input": f'"{PUBLIC_INPUT.strip()}"', "output": f'"{answer(PUBLIC_INPUT)}"',
-                   "public": True},
-                  *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
-                    for t in SECRET_INPUTS)],
+        "tests": [PUBLIC_CALL_TEST, *SECRET_CALL_TESTS],
     },
     # EvalPlus-style: checked with EvalPlus's rule, so its inputs run in batches (one process for
     # many inputs). Besides the public and the secret inputs, five more, so that a batch is long.
@@ -58,12 +62,9 @@ QUESTIONS: list[dict[str, object]] = [
         "format": "grader.v1", "id": "sec/batch", "title": "Markers of strings", "kind": "call",
         "entry_point": "marker", "checker": "evalplus",
         "limits": {"time_s": 1, "memory_mb": 256, "output_mb": 1},
-        "tests": [{"input": f'"{PUBLIC_INPUT.strip()}"', "output": f'"{answer(PUBLIC_INPUT)}"',
-                   "public": True},
-                  *({"input": f'"{t}"', "output": f'"{answer(t)}"', "public": True}
-                    for t in BATCH_INPUTS),
-                  *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
-                    for t in SECRET_INPUTS)],
+        "tests": [PUBLIC_CALL_TEST,
+                  *({"input": f'"{t}"', "output": f'"{answer(t)}"', "public": True} for t in BATCH_INPUTS),
+                  *SECRET_CALL_TESTS],
     },
     # A batched question whose memory limit is below the pooled container's (the pool's default
     # is 1 GiB; a question's limit is often less): what the question's limit means in a batch.
@@ -71,28 +72,21 @@ QUESTIONS: list[dict[str, object]] = [
         "format": "grader.v1", "id": "sec/batch-small", "title": "Markers of strings, 64 MiB",
         "kind": "call", "entry_point": "marker", "checker": "evalplus",
         "limits": {"time_s": 1, "memory_mb": 64, "output_mb": 1},
-        "tests": [{"input": f'"{PUBLIC_INPUT.strip()}"', "output": f'"{answer(PUBLIC_INPUT)}"',
-                   "public": True},
-                  *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
-                    for t in SECRET_INPUTS)],
+        "tests": [PUBLIC_CALL_TEST, *SECRET_CALL_TESTS],
     },
     # The same, one process per test (json checker): the control for sec/batch-small.
     {
         "format": "grader.v1", "id": "sec/call-small", "title": "Marker of a string, 64 MiB",
         "kind": "call", "entry_point": "marker",
         "limits": {"time_s": 1, "memory_mb": 64, "output_mb": 1},
-        "tests": [{"input": f'"{PUBLIC_INPUT.strip()}"', "output": f'"{answer(PUBLIC_INPUT)}"',
-                   "public": True},
-                  *({"input": f'"{t.strip()}"', "output": f'"{answer(t)}"', "public": False}
-                    for t in SECRET_INPUTS)],
+        "tests": [PUBLIC_CALL_TEST, *SECRET_CALL_TESTS],
     },
     # The default output limit (16 MiB), for answers of the largest size a result may carry.
     {
         "format": "grader.v1", "id": "sec/big", "title": "Marker of a string, big limit", "kind": "call",
         "entry_point": "marker",
         "limits": {"time_s": 2, "memory_mb": 256, "output_mb": 16},
-        "tests": [{"input": f'"{PUBLIC_INPUT.strip()}"', "output": f'"{answer(PUBLIC_INPUT)}"',
-                   "public": True}],
+        "tests": [PUBLIC_CALL_TEST],
     },
     # An attack that is run for what it finds prints SAFE when every attempt was refused; anything
     # else (BREACH and what it reached, or a crash) fails the test, with the output in the detail.

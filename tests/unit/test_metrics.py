@@ -25,6 +25,7 @@ from grader.v1 import grader_pb2_grpc as pb_grpc
 from tests.support.fake_sandbox import FakeSandbox, GatedSandbox
 from tests.support.questions import ANSWERS, question
 from tests.support.runs import run
+from tests.support.serving import serving as fake_serving
 
 GOOD = "print(input().upper())"
 WRONG = "print('wrong')"
@@ -75,17 +76,11 @@ def bank_path(tmp_path: Path) -> Path:
     return path
 
 
-@contextlib.asynccontextmanager
-async def serving(bank: Path, sandbox: FakeSandbox, **settings: Any) -> AsyncIterator[GraderServer]:
-    defaults: dict[str, Any] = {"metrics_port": 0, "pool": None, "health_interval_s": 60}
-    server = GraderServer(
-        ServerSettings(bank=bank, host="127.0.0.1", port=0, **(defaults | settings)), sandbox=sandbox
-    )
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
+def serving(
+    bank: Path, sandbox: FakeSandbox, **settings: Any
+) -> contextlib.AbstractAsyncContextManager[GraderServer]:
+    """A server over `sandbox` whose metrics are served, on an ephemeral port."""
+    return fake_serving(bank, sandbox, **({"metrics_port": 0} | settings))
 
 
 @contextlib.asynccontextmanager
