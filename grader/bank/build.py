@@ -8,7 +8,7 @@ from pathlib import Path
 
 from grader.bank.formats import WithheldTests, read_records
 from grader.bank.model import BankFormatError, Question
-from grader.bank.store import BankWriter
+from grader.bank.writer import BankWriter
 
 
 @dataclass(slots=True)
