@@ -108,7 +108,7 @@ class QuestionInfo:
     release_date: str = ""
     """ISO date (YYYY-MM-DD) or empty."""
     source: str = ""
-    """Which format the question came from: native, livebench, livecodebench, humaneval."""
+    """Which source format the question came from (the parser in :mod:`grader.bank.formats` that read it)."""
     checker: CheckerSpec = field(default_factory=lambda: CheckerSpec(CheckerName.LCB))
     limits: Limits = field(default_factory=Limits)
     prelude: Prelude = Prelude.NONE
