@@ -47,18 +47,19 @@ INSERT_TEST = (
 )
 
 
+_SAME_NAMES = (
+    "id", "title", "prompt", "starter_code", "entry_point", "release_date", "source",
+    "partial_solution", "task", "category",
+)  # fmt: skip
+"""Columns that hold the :class:`QuestionInfo` field of their name, as it is."""
+
+
 def question_values(info: QuestionInfo, n_public: int, n_private: int) -> dict[str, Any]:
     """The parameters of :data:`INSERT_QUESTION` for ``info`` with these test counts."""
     checker, limits = info.checker, info.limits
     return {
-        "id": info.id,
-        "title": info.title,
+        **{name: getattr(info, name) for name in _SAME_NAMES},
         "kind": info.kind.value,
-        "prompt": info.prompt,
-        "starter_code": info.starter_code,
-        "entry_point": info.entry_point,
-        "release_date": info.release_date,
-        "source": info.source,
         "checker": checker.name.value,
         "abs_tol": checker.abs_tol,
         "rel_tol": checker.rel_tol,
@@ -66,11 +67,8 @@ def question_values(info: QuestionInfo, n_public: int, n_private: int) -> dict[s
         "memory_mb": limits.memory_mb,
         "output_mb": limits.output_mb,
         "prelude": info.prelude.value,
-        "partial_solution": info.partial_solution,
         "num_public": n_public,
         "num_private": n_private,
-        "task": info.task,
-        "category": info.category,
         "num_base": info.num_base_tests,
     }
 
@@ -78,22 +76,13 @@ def question_values(info: QuestionInfo, n_public: int, n_private: int) -> dict[s
 def info_from_row(row: sqlite3.Row) -> QuestionInfo:
     """A ``questions`` row read with :class:`sqlite3.Row` as its row factory."""
     return QuestionInfo(
-        id=row["id"],
-        title=row["title"],
+        **{name: row[name] for name in _SAME_NAMES},
         kind=QuestionKind(row["kind"]),
-        prompt=row["prompt"],
-        starter_code=row["starter_code"],
-        entry_point=row["entry_point"],
-        release_date=row["release_date"],
-        source=row["source"],
         checker=CheckerSpec(CheckerName(row["checker"]), abs_tol=row["abs_tol"], rel_tol=row["rel_tol"]),
         limits=Limits(time_s=row["time_s"], memory_mb=row["memory_mb"], output_mb=row["output_mb"]),
         prelude=Prelude(row["prelude"]),
-        partial_solution=row["partial_solution"],
         num_public_tests=row["num_public"],
         num_private_tests=row["num_private"],
-        task=row["task"],
-        category=row["category"],
         num_base_tests=row["num_base"],
     )
 

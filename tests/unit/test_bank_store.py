@@ -331,14 +331,22 @@ class TestOpen:
         with pytest.raises(BankOpenError, match="not a grader bank database"):
             BankStore.open(path)
 
-    def test_other_schema_version(self, tmp_path: Path) -> None:
-        """A bank of another schema version is refused with both versions named."""
-        path = tmp_path / "bank.sqlite"
+    @staticmethod
+    def altered_bank(path: Path, *statements: str) -> Path:
+        """A bank of one question with ``statements`` run on it afterwards."""
         BankStore.create(path, [question("a")])
         conn = sqlite3.connect(path)
         with conn:
-            conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+            for statement in statements:
+                conn.execute(statement)
         conn.close()
+        return path
+
+    def test_other_schema_version(self, tmp_path: Path) -> None:
+        """A bank of another schema version is refused with both versions named."""
+        path = self.altered_bank(
+            tmp_path / "bank.sqlite", "UPDATE meta SET value = '999' WHERE key = 'schema_version'"
+        )
         with pytest.raises(
             BankOpenError, match=f"version 999, but this grader reads version {SCHEMA_VERSION}"
         ):
@@ -347,13 +355,11 @@ class TestOpen:
     def test_version_2_bank_asks_for_a_rebuild(self, tmp_path: Path) -> None:
         """A bank of schema 2 (no num_base column) is refused: rebuild it."""
         assert SCHEMA_VERSION == 3
-        path = tmp_path / "bank.sqlite"
-        BankStore.create(path, [question("a")])
-        conn = sqlite3.connect(path)
-        with conn:
-            conn.execute("ALTER TABLE questions DROP COLUMN num_base")
-            conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-        conn.close()
+        path = self.altered_bank(
+            tmp_path / "bank.sqlite",
+            "ALTER TABLE questions DROP COLUMN num_base",
+            "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+        )
         with pytest.raises(
             BankOpenError, match=r"bank schema version 2, .*rebuild the bank with `grader bank build`"
         ):
