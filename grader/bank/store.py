@@ -1,7 +1,8 @@
-"""Reading a bank file: question metadata, and zlib-compressed tests one query at a time.
+"""Reading a bank file: question metadata, and tests a few at a time.
 
-Tests are read one question (or one test) at a time, so a bank far larger than RAM can
-be served. A bank file is written once (:mod:`grader.bank.writer`) and then only read.
+Tests are read by index or in short ranges and inflated only then, so a bank far larger
+than RAM can be served. A bank file is written once (:mod:`grader.bank.writer`; its tables
+are in :mod:`grader.bank.schema`) and then only read.
 """
 
 from __future__ import annotations
@@ -62,10 +63,6 @@ def is_release_date(value: str) -> bool:
         return dt.date.fromisoformat(value).isoformat() == value
     except ValueError:
         return False
-
-
-def _page_size(requested: int) -> int:
-    return DEFAULT_PAGE_SIZE if requested <= 0 else min(requested, MAX_PAGE_SIZE)
 
 
 def _check_date(value: str, what: str) -> None:
@@ -239,7 +236,7 @@ class BankStore:
         """
         _check_date(start_date, "start_date")
         _check_date(end_date, "end_date")
-        size = _page_size(page_size)
+        size = DEFAULT_PAGE_SIZE if page_size <= 0 else min(page_size, MAX_PAGE_SIZE)
         after = _decode_token(page_token) if page_token else ""
         windowed = int(bool(start_date or end_date))
         params = (after, windowed, start_date, end_date or "9999-12-31", size + 1)
