@@ -27,6 +27,8 @@ class TestSet(enum.StrEnum):
     MBPP+). A question without that split has base tests only, so both choices run all of them.
     """
 
+    __test__ = False  # a domain class, not a pytest test class
+
     BASE = "base"
     PLUS = "plus"
 
@@ -88,6 +90,8 @@ class TestCase:
     For call-based questions ``output`` is one JSON value. For HumanEval questions ``input`` is
     the check code and ``output`` is empty.
     """
+
+    __test__ = False  # a domain class, not a pytest test class
 
     input: str
     output: str

@@ -26,8 +26,8 @@ from grader.bank.model import (
     Question,
     QuestionInfo,
     QuestionKind,
+    TestCase,
 )
-from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
 from grader.bank.schema import SCHEMA, SCHEMA_VERSION, question_values
 from grader.bank.store import BankOpenError, BankStore
 from grader.bank.writer import DuplicateQuestionError, NoTestsError
@@ -38,8 +38,8 @@ DATASETS = SHARED_DATASETS
 
 def question(qid: str, release_date: str = "", n_private: int = 2, **info: Any) -> Question:
     tests = (
-        Case(f"{qid} public in\n", "out\n", True),
-        *(Case(f"{qid} private {i}\n" * 50, f"{i}\n", False) for i in range(n_private)),
+        TestCase(f"{qid} public in\n", "out\n", True),
+        *(TestCase(f"{qid} private {i}\n" * 50, f"{i}\n", False) for i in range(n_private)),
     )
     return Question(
         info=QuestionInfo(
@@ -77,7 +77,7 @@ def withheld_row(qid: str, n: int = 2, testtype: str = "stdin") -> dict[str, Any
     return {"question_id": qid, "private_test_cases": compress(tests)}
 
 
-def all_tests(store: BankStore, qid: str) -> list[Case]:
+def all_tests(store: BankStore, qid: str) -> list[TestCase]:
     """A question's tests as grading reads them: its info's count, in one range query."""
     info = store.get_info(qid)
     assert info is not None
@@ -125,15 +125,15 @@ class TestRoundTrip:
                 category="coding",
                 num_base_tests=2,
             ),
-            tests=(Case("[1]", "2", False), Case("[0]", "1", True), Case("é\n", "ü", False)),
+            tests=(TestCase("[1]", "2", False), TestCase("[0]", "1", True), TestCase("é\n", "ü", False)),
         )
         path = tmp_path / "bank.sqlite"
         assert BankStore.create(path, [q]) == 1
         with BankStore.open(path) as store:
             assert all_tests(store, "lb/1") == [
-                Case("[0]", "1", True),
-                Case("[1]", "2", False),
-                Case("é\n", "ü", False),
+                TestCase("[0]", "1", True),
+                TestCase("[1]", "2", False),
+                TestCase("é\n", "ü", False),
             ]
             expected_info = dataclasses.replace(q.info, num_public_tests=1, num_private_tests=2)
             assert store.get_info("lb/1") == expected_info
@@ -141,8 +141,8 @@ class TestRoundTrip:
 
     def test_tests_by_index_and_range_public_first(self, bank: BankStore) -> None:
         """get_test and get_tests read by index, public tests first; a range stops at the end."""
-        assert bank.get_test("q03", 0) == Case("q03 public in\n", "out\n", True)
-        assert bank.get_test("q03", 2) == Case("q03 private 1\n" * 50, "1\n", False)
+        assert bank.get_test("q03", 0) == TestCase("q03 public in\n", "out\n", True)
+        assert bank.get_test("q03", 2) == TestCase("q03 private 1\n" * 50, "1\n", False)
         assert [t.public for t in bank.get_tests("q03", 0, 3)] == [True, False, False]
         assert bank.get_tests("q03", 1, 10) == [bank.get_test("q03", 1), bank.get_test("q03", 2)]
 
@@ -151,7 +151,7 @@ class TestRoundTrip:
         q = bank.get_public_question("q03")
         assert q is not None
         assert q.info == bank.get_info("q03")
-        assert q.tests == (Case("q03 public in\n", "out\n", True),)
+        assert q.tests == (TestCase("q03 public in\n", "out\n", True),)
 
     def test_unknown_ids(self, bank: BankStore) -> None:
         """Unknown ids give None, a missing test a KeyError, and a range nothing."""
