@@ -23,6 +23,7 @@ CREATE TABLE staging.withheld_tests (
     question_id TEXT NOT NULL, seq INTEGER NOT NULL, input BLOB, output BLOB,
     PRIMARY KEY (question_id, seq));
 """
+_INSERT_ORIGIN = "INSERT INTO staging.origin (question_id, path, line) VALUES (?, ?, ?)"
 _FIRST_ORIGIN = "SELECT path, line FROM staging.origin WHERE question_id = ?"
 _FIRST_WITHHELD = "SELECT path, line FROM staging.withheld WHERE question_id = ?"
 _INSERT_WITHHELD_TEST = (
@@ -104,7 +105,7 @@ class BankWriter:
         except sqlite3.IntegrityError:
             first = self._first_at(_FIRST_ORIGIN, info.id)
             raise DuplicateQuestionError(path, line, info.id, first) from None
-        self._conn.execute("INSERT INTO staging.origin VALUES (?, ?, ?)", (info.id, path, line))
+        self._conn.execute(_INSERT_ORIGIN, (info.id, path, line))
         rows = (schema.test_values(info.id, idx, t) for idx, t in enumerate(tests))
         self._conn.executemany(schema.INSERT_TEST, rows)
 
@@ -119,7 +120,7 @@ class BankWriter:
         """Private tests for a question added before or after; ``kind`` if implied."""
         try:
             self._conn.execute(
-                "INSERT INTO staging.withheld VALUES (?, ?, ?, ?)",
+                "INSERT INTO staging.withheld (question_id, kind, path, line) VALUES (?, ?, ?, ?)",
                 (question_id, kind.value if kind else None, path, line),
             )
         except sqlite3.IntegrityError:
@@ -171,7 +172,8 @@ class BankWriter:
         ).fetchone()
         if empty is not None:
             raise NoTestsError(empty["path"] or str(self._path), empty["line"], empty["id"])
-        conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(schema.SCHEMA_VERSION),))
+        version = str(schema.SCHEMA_VERSION)
+        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (version,))
         count = conn.execute("SELECT count(*) AS n FROM questions").fetchone()["n"]
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE staging")
