@@ -45,16 +45,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from grader.bank import model
 from grader.bank.formats.common import Row, RowError, normalise_date, opt_str, req_str
-from grader.bank.model import (
-    CheckerName,
-    CheckerSpec,
-    Prelude,
-    Question,
-    QuestionInfo,
-    QuestionKind,
-    TestCase,
-)
 
 SIGNATURE = frozenset({"task_id", "entry_point", "input_output"})
 """Keys that identify a LeetCode row (HumanEval rows have the first two, never ``input_output``)."""
@@ -101,7 +93,7 @@ class SkippedTests:
 class LeetCodeImport:
     """A row's question and what was skipped to make it."""
 
-    question: Question
+    question: model.Question
     skipped: SkippedTests
 
 
@@ -314,11 +306,11 @@ def _adapter(method: str, signature: _Signature, prompt: str) -> tuple[str, str]
 # Tests and the question
 
 
-def leetcode_tests(value: object, *, returns_text: bool) -> tuple[tuple[TestCase, ...], SkippedTests]:
+def leetcode_tests(value: object, *, returns_text: bool) -> tuple[tuple[model.TestCase, ...], SkippedTests]:
     """The usable tests of ``input_output`` (first public, rest private) and what was skipped."""
     if not isinstance(value, list):
         raise RowError("field 'input_output': expected a list of tests")
-    tests: list[TestCase] = []
+    tests: list[model.TestCase] = []
     failed = non_finite = 0
     for n, item in enumerate(value, 1):
         what = f"input_output: test {n}"
@@ -336,14 +328,14 @@ def leetcode_tests(value: object, *, returns_text: bool) -> tuple[tuple[TestCase
         except NonFiniteError:
             non_finite += 1
             continue
-        tests.append(TestCase(input=test_input, output=output, public=not tests))
+        tests.append(model.TestCase(input=test_input, output=output, public=not tests))
     return tuple(tests), SkippedTests(reference_failed=failed, non_finite=non_finite)
 
 
-def _checker(returns: str) -> CheckerSpec:
+def _checker(returns: str) -> model.CheckerSpec:
     if re.search(r"\bfloat\b", returns):
-        return CheckerSpec(CheckerName.FLOAT, abs_tol=FLOAT_TOLERANCE, rel_tol=FLOAT_TOLERANCE)
-    return CheckerSpec(CheckerName.JSON)
+        return model.CheckerSpec(model.CheckerName.FLOAT, abs_tol=FLOAT_TOLERANCE, rel_tol=FLOAT_TOLERANCE)
+    return model.CheckerSpec(model.CheckerName.JSON)
 
 
 def read_leetcode_row(row: Row) -> LeetCodeImport:
@@ -362,24 +354,24 @@ def read_leetcode_row(row: Row) -> LeetCodeImport:
             f"input_output: no usable test ({skipped.reference_failed} recorded failures of the "
             f"reference, {skipped.non_finite} non-finite answers)"
         )
-    info = QuestionInfo(
+    info = model.QuestionInfo(
         id=task_id,
         title=task_id,
-        kind=QuestionKind.CALL,
+        kind=model.QuestionKind.CALL,
         prompt=prompt,
         starter_code=opt_str(row, "starter_code"),
         entry_point=entry_point,
         release_date=normalise_date(row.get("estimated_date"), "estimated_date"),
         source="leetcode",
         checker=_checker(signature.returns),
-        prelude=Prelude.NONE,
+        prelude=model.Prelude.NONE,
         num_public_tests=sum(t.public for t in tests),
         num_private_tests=sum(not t.public for t in tests),
     )
-    return LeetCodeImport(Question(info=info, tests=tests), skipped)
+    return LeetCodeImport(model.Question(info=info, tests=tests), skipped)
 
 
-def parse_leetcode(row: Row) -> Question:
+def parse_leetcode(row: Row) -> model.Question:
     """A CALL question from a LeetCodeDataset row (see the module for what is skipped)."""
     return read_leetcode_row(row).question
 
