@@ -32,7 +32,7 @@ from grader.api.limits import (
 from grader.api.servicer import GraderServicer
 from grader.background import Background
 from grader.bank.store import BankStore
-from grader.grading import GradingService
+from grader.grading import GradingEngine
 from grader.metrics import Metrics, MetricsEndpoint
 from grader.sandbox.command import DockerSettings
 from grader.sandbox.docker import DockerSandbox
@@ -132,7 +132,7 @@ class GraderServer:
         )
         self.sandbox: Sandbox = sandbox or self.pool or self.docker
         self.health = HealthReporter(self.sandbox, settings.health_interval_s, bank=self.bank)
-        self.grading = GradingService(
+        self.grading = GradingEngine(
             self.bank,
             self.sandbox,
             max_code_bytes=settings.max_code_bytes,
