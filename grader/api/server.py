@@ -87,7 +87,7 @@ class ServerSettings:
     auth_tokens_file: Path | None = None
     """Bearer tokens every call but health and reflection must carry. See grader/api/auth.py."""
     admin_tokens_file: Path | None = None
-    """Bearer tokens that may also call admin methods (none exist today)."""
+    """Bearer tokens that may also call admin methods (grader.v1 has none: see grader/api/auth.py)."""
     metrics_port: int | None = None
     """Prometheus metrics over HTTP at /metrics on this port, on `host`; 0: any free port (see
     `GraderServer.metrics_port`); None: not served (the CLI's `--metrics-port 0`)."""
