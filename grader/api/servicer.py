@@ -20,9 +20,6 @@ from grader.v1 import grader_pb2_grpc as pb_grpc
 
 log = structlog.get_logger(__name__)
 
-MAX_PAGE_SIZE = 1000
-DEFAULT_PAGE_SIZE = 100
-
 
 class GraderServicer(pb_grpc.GraderServicer):
     def __init__(
@@ -77,13 +74,12 @@ class GraderServicer(pb_grpc.GraderServicer):
             value = getattr(request, name)
             if value and not is_release_date(value):
                 raise InvalidSubmissionError(f"{name} must be an ISO date (YYYY-MM-DD), got {value!r}")
-        page_size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         try:
             infos, next_token = await asyncio.to_thread(
                 self.bank.list_questions,
                 request.release_date_start,
                 request.release_date_end,
-                page_size,
+                request.page_size,
                 request.page_token,
             )
         except ValueError as exc:

@@ -18,23 +18,20 @@ Two kinds of ``input_output`` entries are skipped and counted (:class:`SkippedTe
 they hold no expected answer the problem defines:
 
 * **the reference failed** when the dataset was made: the output is ``Error: <message>`` or
-  ``Execution timed out`` (1,012 of the 24,246 tests of v0.3.1-test; e.g. every test of
-  ``count-the-number-of-arrays-with-k-matching-adjacent-elements`` but one, whose reference calls
-  ``pow(a, b, mod)`` under the header's ``from math import *``);
-* **a non-finite expected value** (``inf``/``-inf``, 105 tests): the reference's "no answer"
-  sentinel on inputs outside the problem's constraints, for methods returning ``int``.
+  ``Execution timed out`` (e.g. a reference that calls ``pow(a, b, mod)`` under the header's
+  ``from math import *``, which shadows the built-in);
+* **a non-finite expected value** (``inf``/``-inf``): the reference's "no answer" sentinel on
+  inputs outside the problem's constraints, for methods returning ``int``.
 
-A question left with no test is an error (never a free pass); in v0.3.1-test every question
-keeps at least one. The first remaining test is public, the rest private. Methods returning
-``float`` are judged with LeetCode's tolerance (1e-5, absolute or relative), others by JSON
-equality.
+A question left with no test is an error (never a free pass). The first remaining test is
+public, the rest private. Methods returning ``float`` are judged with LeetCode's tolerance (1e-5,
+absolute or relative), others by JSON equality.
 
 **Tree and linked-list arguments.** A parameter annotated ``TreeNode``/``ListNode`` (optionally
 ``Optional[...]`` or a ``List`` of them) arrives from the dataset as a list, and the nodes can only
 be built inside the sandbox. Such a question's prompt gets a small adapter appended, a top-level
 function ``grader_call_<method>`` that builds the nodes with the header's own ``tree_node`` /
-``list_node`` and calls ``Solution().<method>``; it is the question's entry point. (The one such
-question in v0.3.1-test is ``k-th-largest-perfect-subtree-size-in-binary-tree``.) A method that
+``list_node`` and calls ``Solution().<method>``; it is the question's entry point. A method that
 returns a node, or takes one in any other shape, is refused: its answers could not be compared.
 """
 
