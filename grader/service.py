@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import structlog
 
-from grader.grading import GradingService, SandboxUnavailableError, Submission
+from grader.grading import GradingEngine, SandboxUnavailableError, Submission
 from grader.judge.verdict import SubmissionVerdict
 from grader.metrics import Metrics
 
@@ -20,11 +20,12 @@ log = structlog.get_logger(__name__)
 
 
 class GraderService:
-    """Grades submissions for any front end; `sandbox_down` is told at once when a grading found
-    the engine away (the health report should not wait for its next probe)."""
+    """The Grader service's operations for any front end (the gRPC servicer calls them), over the
+    GradingEngine that does the grading; `sandbox_down` is told at once when a grading found the
+    Docker engine away (the health report should not wait for its next probe)."""
 
     def __init__(
-        self, grading: GradingService, metrics: Metrics, sandbox_down: Callable[[], None] = lambda: None
+        self, grading: GradingEngine, metrics: Metrics, sandbox_down: Callable[[], None] = lambda: None
     ) -> None:
         self.grading = grading
         self.metrics = metrics
