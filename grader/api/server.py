@@ -159,8 +159,7 @@ class GraderServer:
         )
         grader_pb2_grpc.add_GraderServicer_to_server(  # type: ignore[no-untyped-call]
             GraderServicer(
-                GraderService(self.grading, self.metrics, sandbox_down=self.health.sandbox_down),
-                self.bank,
+                GraderService(self.grading, self.bank, self.metrics, sandbox_down=self.health.sandbox_down),
                 settings.max_batch,
                 settings.batch_engine_wait_s,
                 private_test_metrics=settings.private_test_metrics,
