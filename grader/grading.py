@@ -22,7 +22,7 @@ from grader.judge.outcome import Judgement, judge_tests
 from grader.judge.verdict import SubmissionVerdict, TestVerdict, Verdict, overall
 from grader.programs import program_of
 from grader.sandbox.interface import Program, SandboxFailureError, Session, TestRun
-from grader.sandbox.interface import Sandbox as Sandbox  # what a GradingService runs in
+from grader.sandbox.interface import Sandbox as Sandbox  # what a GradingEngine runs in
 from grader.sandbox.interface import SandboxUnavailableError as SandboxUnavailableError  # what grade() raises
 
 log = structlog.get_logger(__name__)
@@ -86,7 +86,11 @@ def with_partial_solution(info: QuestionInfo, code: str) -> str:
     return code
 
 
-class GradingService:
+class GradingEngine:
+    """Grades one submission: validates it, waits for a sandbox, runs the question's tests there
+    and judges them. It knows no front end; grader/service.py's GraderService counts, logs and
+    names each request around it."""
+
     def __init__(
         self,
         bank: BankStore,

@@ -31,7 +31,7 @@ UNITS: dict[str, tuple[str, ...]] = {
     "judge.checkers": ("grader.judge.checkers.*",),
     "judge.outcome": ("grader.judge.outcome.*",),
     "judge.values": ("grader.judge.values.*",),
-    "judge.verdict": ("grader.judge.verdict.*", "grader.grading.xǁGradingServiceǁ_finish__*"),
+    "judge.verdict": ("grader.judge.verdict.*", "grader.grading.xǁGradingEngineǁ_finish__*"),
     "judge.passk": ("grader.judge.passk.*", "grader.api.batch.x_summary__*"),
     "admission": ("grader.admission.*", "grader.grading.xǁAdmissionǁ*"),
     "sandbox.limits": (

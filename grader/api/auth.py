@@ -9,8 +9,8 @@ guess was. A token never appears in a message or a log line: callers are named b
 `name:` prefix in the file (or `FILE:LINE`), bound as `caller` to every log line of the call.
 
 Which methods need what is the table below. Default deny: a method in no table needs an admin
-token, so an RPC added later is closed until it is listed. Today no RPC changes the bank (banks
-are built offline with `grader bank build`), so admin tokens only matter for such future RPCs.
+token, so an RPC added later is closed until it is listed. No RPC changes the bank (banks are
+built offline with `grader bank build`): admin tokens are for the RPCs that would.
 """
 
 from __future__ import annotations

@@ -19,17 +19,14 @@ from grader.admission import OverloadedError
 from grader.bank.store import BankOpenError
 from grader.grading import InvalidSubmissionError, QuestionNotFoundError, SandboxUnavailableError
 from grader.metrics import Metrics
+from grader.service import InvalidQueryError
 
 log = structlog.get_logger(__name__)
 
 
-class InvalidPageTokenError(ValueError):
-    """A page token this server did not hand out (or one from another bank): ask the first page."""
-
-
 STATUS_OF: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
     (InvalidSubmissionError, grpc.StatusCode.INVALID_ARGUMENT),
-    (InvalidPageTokenError, grpc.StatusCode.INVALID_ARGUMENT),
+    (InvalidQueryError, grpc.StatusCode.INVALID_ARGUMENT),
     (QuestionNotFoundError, grpc.StatusCode.NOT_FOUND),
     (OverloadedError, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (SandboxUnavailableError, grpc.StatusCode.UNAVAILABLE),

@@ -32,7 +32,7 @@ from grader.api.limits import (
 from grader.api.servicer import GraderServicer
 from grader.background import Background
 from grader.bank.store import BankStore
-from grader.grading import GradingService
+from grader.grading import GradingEngine
 from grader.metrics import Metrics, MetricsEndpoint
 from grader.sandbox.command import DockerSettings
 from grader.sandbox.docker import DockerSandbox
@@ -87,7 +87,7 @@ class ServerSettings:
     auth_tokens_file: Path | None = None
     """Bearer tokens every call but health and reflection must carry. See grader/api/auth.py."""
     admin_tokens_file: Path | None = None
-    """Bearer tokens that may also call admin methods (none exist today)."""
+    """Bearer tokens that may also call admin methods (grader.v1 has none: see grader/api/auth.py)."""
     metrics_port: int | None = None
     """Prometheus metrics over HTTP at /metrics on this port, on `host`; 0: any free port (see
     `GraderServer.metrics_port`); None: not served (the CLI's `--metrics-port 0`)."""
@@ -132,7 +132,7 @@ class GraderServer:
         )
         self.sandbox: Sandbox = sandbox or self.pool or self.docker
         self.health = HealthReporter(self.sandbox, settings.health_interval_s, bank=self.bank)
-        self.grading = GradingService(
+        self.grading = GradingEngine(
             self.bank,
             self.sandbox,
             max_code_bytes=settings.max_code_bytes,
@@ -159,8 +159,7 @@ class GraderServer:
         )
         grader_pb2_grpc.add_GraderServicer_to_server(  # type: ignore[no-untyped-call]
             GraderServicer(
-                GraderService(self.grading, self.metrics, sandbox_down=self.health.sandbox_down),
-                self.bank,
+                GraderService(self.grading, self.bank, self.metrics, sandbox_down=self.health.sandbox_down),
                 settings.max_batch,
                 settings.batch_engine_wait_s,
                 private_test_metrics=settings.private_test_metrics,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,31 +10,24 @@ import structlog
 
 from grader.api import convert
 from grader.api.batch import batch_problem, grade_batch
-from grader.api.errors import InvalidPageTokenError, counted_stream, rpc_errors
-from grader.bank.store import BankStore, is_release_date
-from grader.grading import InvalidSubmissionError, QuestionNotFoundError
+from grader.api.errors import counted_stream, rpc_errors
 from grader.service import GraderService
 from grader.v1 import grader_pb2 as pb
 from grader.v1 import grader_pb2_grpc as pb_grpc
 
 log = structlog.get_logger(__name__)
 
-MAX_PAGE_SIZE = 1000
-DEFAULT_PAGE_SIZE = 100
-
 
 class GraderServicer(pb_grpc.GraderServicer):
     def __init__(
         self,
         service: GraderService,
-        bank: BankStore,
         max_batch: int = 10000,
         batch_engine_wait_s: float = 60.0,
         private_test_metrics: bool = False,
     ) -> None:
         self.service = service
         self.metrics = service.metrics  # what errors.record_rpc counts each call in
-        self.bank = bank
         self.max_batch = max_batch
         self.batch_engine_wait_s = batch_engine_wait_s
         self.private_test_metrics = private_test_metrics
@@ -71,36 +63,17 @@ class GraderServicer(pb_grpc.GraderServicer):
     async def ListQuestions(
         self, request: pb.ListQuestionsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListQuestionsResponse:
-        if request.page_size < 0:
-            raise InvalidSubmissionError("page_size must not be negative")
-        for name in ("release_date_start", "release_date_end"):
-            value = getattr(request, name)
-            if value and not is_release_date(value):
-                raise InvalidSubmissionError(f"{name} must be an ISO date (YYYY-MM-DD), got {value!r}")
-        page_size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        try:
-            infos, next_token = await asyncio.to_thread(
-                self.bank.list_questions,
-                request.release_date_start,
-                request.release_date_end,
-                page_size,
-                request.page_token,
-            )
-        except ValueError as exc:
-            raise InvalidPageTokenError(f"page_token is not valid: {exc}") from exc
+        page = await self.service.list_questions(
+            request.release_date_start, request.release_date_end, request.page_size, request.page_token
+        )
         return pb.ListQuestionsResponse(
-            questions=[convert.question_summary(info) for info in infos],
-            next_page_token=next_token,
-            bank_size=await asyncio.to_thread(self.bank.count),
+            questions=[convert.question_summary(info) for info in page.questions],
+            next_page_token=page.next_page_token,
+            bank_size=page.bank_size,
         )
 
     @rpc_errors
     async def GetQuestion(
         self, request: pb.GetQuestionRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.Question:
-        if not request.question_id:
-            raise InvalidSubmissionError("question_id is required")
-        question = await asyncio.to_thread(self.bank.get_public_question, request.question_id)
-        if question is None:
-            raise QuestionNotFoundError(f"no question with id {request.question_id!r}")
-        return convert.public_question(question)
+        return convert.public_question(await self.service.public_question(request.question_id))

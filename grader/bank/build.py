@@ -12,7 +12,7 @@ from grader.bank.formats import WithheldTests, read_records
 from grader.bank.formats.detect import is_evalplus_file
 from grader.bank.model import BankFormatError, Question, TestSet
 from grader.bank.reference import ReferenceRunner, compute_all, read_reference_tasks
-from grader.bank.store import BankWriter
+from grader.bank.writer import BankWriter
 
 
 @dataclass(slots=True)

@@ -27,6 +27,8 @@ class TestSet(enum.StrEnum):
     MBPP+). A question without that split has base tests only, so both choices run all of them.
     """
 
+    __test__ = False  # a domain class, not a pytest test class
+
     BASE = "base"
     PLUS = "plus"
 
@@ -89,6 +91,8 @@ class TestCase:
     the check code and ``output`` is empty.
     """
 
+    __test__ = False  # a domain class, not a pytest test class
+
     input: str
     output: str
     public: bool
@@ -108,7 +112,7 @@ class QuestionInfo:
     release_date: str = ""
     """ISO date (YYYY-MM-DD) or empty."""
     source: str = ""
-    """Which format the question came from: native, livebench, livecodebench, humaneval."""
+    """Which source format the question came from (the parser in :mod:`grader.bank.formats` that read it)."""
     checker: CheckerSpec = field(default_factory=lambda: CheckerSpec(CheckerName.LCB))
     limits: Limits = field(default_factory=Limits)
     prelude: Prelude = Prelude.NONE

@@ -4,8 +4,8 @@ grader/programs.py runs it in the sandbox).
 
 A canonical solution that fails or times out on an input fails the build for that task, with a
 clear message, and the task is left out: a bank never holds a test whose expected output is an
-error. One killed for memory
-is first run again with MAX_REFERENCE_MEMORY_MB, and its question then gets that memory limit.
+error. One killed for memory is first run again with MAX_REFERENCE_MEMORY_MB, and its question
+then gets that memory limit.
 The per-test CPU time limit follows EvalPlus's rule, max(1 s, 4 x the canonical solution's time),
 taken over the question's inputs (a question has one limit), and measured as CPU time so load
 cannot flip it.

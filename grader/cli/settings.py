@@ -60,7 +60,7 @@ LISTEN = (
 GRADING = (
     _docker("image", "--sandbox-image", "the sandbox image"),
     _docker("runtime", "--runtime", "docker runtime: runc or runsc",
-            note="`runsc` for gVisor: see the README's Container runtime section"),
+            note="`runsc` for gVisor: see docs/security.md, Container runtime"),
     _docker("docker_host", "--docker-host",
             "the Docker engine to use, e.g. unix:///run/docker.sock (default: the CLI's own)",
             shown="the CLI's own (`DOCKER_HOST`, else the local socket)",
@@ -107,7 +107,7 @@ GRADING = (
             " get UNAVAILABLE",
             bounds=AT_LEAST_0,
             note="away: restarting, its disk full; counted per batch from the first item that found it"
-            " away, renewed when an item is graded (0: at once). See the README's Faults section"),
+            " away, renewed when an item is graded (0: at once). See docs/operations.md, Faults"),
     _server("drain_s", "--drain-s", "how long SIGTERM waits for in-flight work", bounds=AT_LEAST_0),
     _server("health_interval_s", "--health-interval-s",
             "how often health checks the bank and the sandbox engine", bounds=POSITIVE),
@@ -144,7 +144,7 @@ GRADING = (
             " `grader.client.GraderClient` (and `grader eval`) sends a batch of any size in calls of at"
             " most `chunk_bytes`, 8 MiB by default — raise both together"),
     Setting("--log-level", "info", ", ".join(config.LOG_LEVELS), parse=config.log_level,
-            note="see the README's logs section"),
+            note="see docs/operations.md, Logs"),
 )
 """`grader serve`'s and `grader demo`'s: the sandboxes, admission, connections and logging."""
 

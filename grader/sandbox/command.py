@@ -79,10 +79,11 @@ def ipc_limit_args(tmpfs_mb: int) -> list[str]:
     """Bounds the container's SysV shared memory like /dev/shm, and its message queues to a few.
 
     Their memory outlives the processes that made it, is nobody's RSS, and the kernel's defaults
-    allow more than any container's memory: the attack suite's shm and msg bombs filled the
-    cgroup, the OOM killer then took every candidate process and went on to the zygotes (the
-    submission ended in INTERNAL_ERROR). These sysctls are namespaced by the container's own IPC
-    namespace (gVisor accepts and ignores them; its IPC memory stays inside the sandbox)."""
+    allow more than any container's memory: unbounded, a candidate fills the cgroup with it and
+    the OOM killer takes the zygotes along with the candidate, so the submission would end in
+    INTERNAL_ERROR (the shm and msg bombs in tests/security/test_exhaustion.py). These sysctls are
+    namespaced by the container's own IPC namespace (gVisor accepts and ignores them; its IPC
+    memory stays inside the sandbox)."""
     return [
         "--sysctl", f"kernel.shmmax={arithmetic.shm_max_bytes(tmpfs_mb)}",
         "--sysctl", f"kernel.shmall={arithmetic.shm_all_pages(tmpfs_mb)}",

@@ -10,7 +10,7 @@ from grader.runner import protocol
 from grader.sandbox.interface import Limits
 
 BATCH_SLACK_S = 1.0
-"""A batch may take the sum of its inputs' CPU limits plus this (README: "plus a second")."""
+"""A batch may take the sum of its inputs' CPU limits plus this (docs/architecture.md: "plus a second")."""
 REPLY_SLACK_S = 30.0
 """How much longer than the supervisor's own limits the host waits for a reply before it calls
 the sandbox failed: the supervisor enforces the limits, the host only notices one that hangs."""

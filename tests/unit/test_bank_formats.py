@@ -32,9 +32,9 @@ from grader.bank.model import (
     Prelude,
     Question,
     QuestionKind,
+    TestCase,
+    TestSet,
 )
-from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
-from grader.bank.model import TestSet as Sets  # aliased so pytest does not collect it
 from tests.conftest import SHARED_DATASETS
 
 DATASETS = SHARED_DATASETS
@@ -162,7 +162,7 @@ class TestNativeFormat:
         assert q.info.limits == Limits()
         assert q.info.prelude is Prelude.NONE
         assert q.info.source == "native"
-        assert q.tests == (Case("1\n1 2\n", "3\n", True), Case("1\n3 4\n", "7\n", False))
+        assert q.tests == (TestCase("1\n1 2\n", "3\n", True), TestCase("1\n3 4\n", "7\n", False))
         assert (q.info.num_public_tests, q.info.num_private_tests) == (1, 1)
 
     def test_call_with_checker_object_and_limits(self, tmp_path: Path) -> None:
@@ -188,7 +188,7 @@ class TestNativeFormat:
         row = native_row(kind="humaneval", entry_point="f", check="def check(c): assert c(1) == 2\n")
         del row["tests"]
         q = read_one(write_rows(tmp_path / "bank.jsonl", [row]))
-        assert q.tests == (Case("def check(c): assert c(1) == 2\n", "", True),)
+        assert q.tests == (TestCase("def check(c): assert c(1) == 2\n", "", True),)
         assert q.info.checker.name is CheckerName.EXACT
 
     def test_public_tests_come_first(self, tmp_path: Path) -> None:
@@ -249,9 +249,9 @@ class TestLiveBenchFormat:
         assert info.title == "maximum-strong-pair-xor-i"
         assert info.release_date == "2024-06-24"
         assert q.tests == (
-            Case("[1, 2, 3, 4, 5]", "7", True),
-            Case("[10, 100]", "0", False),
-            Case("[5, 6, 25, 30]", "7", False),
+            TestCase("[1, 2, 3, 4, 5]", "7", True),
+            TestCase("[10, 100]", "0", False),
+            TestCase("[5, 6, 25, 30]", "7", False),
         )
         assert (info.num_public_tests, info.num_private_tests) == (1, 2)
 
@@ -265,7 +265,7 @@ class TestLiveBenchFormat:
         assert (q.info.task, q.info.category) == ("coding_completion", "coding")
         assert q.info.release_date == "2024-07-26"
         assert [t.public for t in q.tests] == [True, False, False]
-        assert q.tests[1] == Case("1\nbca\n", "NO\n", False)
+        assert q.tests[1] == TestCase("1\nbca\n", "NO\n", False)
 
     def test_category_defaults_to_coding(self, tmp_path: Path) -> None:
         """Both LiveBench tasks are in the coding category; a row that does not say so gets it."""
@@ -325,7 +325,7 @@ class TestLiveCodeBenchFormat:
         decoded = fixture["private_test_cases_decoded"]
         assert len(decoded) == 4
         private = [t for t in q.tests if not t.public]
-        assert private == [Case(t["input"], t["output"], False) for t in decoded]
+        assert private == [TestCase(t["input"], t["output"], False) for t in decoded]
         assert q.tests[0].public
         assert q.info.num_public_tests == 1
         assert q.info.num_private_tests == 4
@@ -469,7 +469,7 @@ class TestErrors:
         with pytest.raises(BankFormatError, match="withheld-tests row"):
             list(read_bank_file(path))
         (record,) = list(read_records(path))
-        assert record.item == WithheldTests("x", (Case("1", "2", False),), QuestionKind.STDIN)
+        assert record.item == WithheldTests("x", (TestCase("1", "2", False),), QuestionKind.STDIN)
 
     @pytest.mark.parametrize(
         "private",
@@ -602,15 +602,15 @@ class TestEvalPlusRows:
     }
 
     def test_base_holds_the_base_inputs_only(self) -> None:
-        info = parse_evalplus(self.ROW, Sets.BASE).question.info
+        info = parse_evalplus(self.ROW, TestSet.BASE).question.info
         assert info.total_tests == 2
         assert info.num_base_tests == 0
-        assert info.tests_in(Sets.BASE) == info.tests_in(Sets.PLUS) == 2
+        assert info.tests_in(TestSet.BASE) == info.tests_in(TestSet.PLUS) == 2
 
     def test_plus_holds_both_and_remembers_the_base(self) -> None:
-        task = parse_evalplus(self.ROW, Sets.PLUS)
+        task = parse_evalplus(self.ROW, TestSet.PLUS)
         info = task.question.info
         assert info.total_tests == 5
         assert info.num_base_tests == 2
-        assert (info.tests_in(Sets.BASE), info.tests_in(Sets.PLUS)) == (2, 5)
+        assert (info.tests_in(TestSet.BASE), info.tests_in(TestSet.PLUS)) == (2, 5)
         assert task.question.tests[2].input.splitlines()[1:] == ["5", "6"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import json
 import pickle
 import sqlite3
@@ -25,15 +26,11 @@ from grader.bank.model import (
     Question,
     QuestionInfo,
     QuestionKind,
+    TestCase,
 )
-from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
-from grader.bank.store import (
-    SCHEMA_VERSION,
-    BankOpenError,
-    BankStore,
-    DuplicateQuestionError,
-    NoTestsError,
-)
+from grader.bank.schema import SCHEMA, SCHEMA_VERSION, question_values
+from grader.bank.store import BankOpenError, BankStore
+from grader.bank.writer import DuplicateQuestionError, NoTestsError
 from tests.conftest import SHARED_DATASETS
 
 DATASETS = SHARED_DATASETS
@@ -41,8 +38,8 @@ DATASETS = SHARED_DATASETS
 
 def question(qid: str, release_date: str = "", n_private: int = 2, **info: Any) -> Question:
     tests = (
-        Case(f"{qid} public in\n", "out\n", True),
-        *(Case(f"{qid} private {i}\n" * 50, f"{i}\n", False) for i in range(n_private)),
+        TestCase(f"{qid} public in\n", "out\n", True),
+        *(TestCase(f"{qid} private {i}\n" * 50, f"{i}\n", False) for i in range(n_private)),
     )
     return Question(
         info=QuestionInfo(
@@ -78,6 +75,13 @@ def livebench_row(qid: str, private: str = "") -> dict[str, Any]:
 def withheld_row(qid: str, n: int = 2, testtype: str = "stdin") -> dict[str, Any]:
     tests = [{"input": f"{qid}-{i}\n", "output": f"{i}\n", "testtype": testtype} for i in range(n)]
     return {"question_id": qid, "private_test_cases": compress(tests)}
+
+
+def all_tests(store: BankStore, qid: str) -> list[TestCase]:
+    """A question's tests as grading reads them: its info's count, in one range query."""
+    info = store.get_info(qid)
+    assert info is not None
+    return store.get_tests(qid, 0, info.total_tests)
 
 
 @pytest.fixture
@@ -121,32 +125,43 @@ class TestRoundTrip:
                 category="coding",
                 num_base_tests=2,
             ),
-            tests=(Case("[1]", "2", False), Case("[0]", "1", True), Case("é\n", "ü", False)),
+            tests=(TestCase("[1]", "2", False), TestCase("[0]", "1", True), TestCase("é\n", "ü", False)),
         )
         path = tmp_path / "bank.sqlite"
         assert BankStore.create(path, [q]) == 1
         with BankStore.open(path) as store:
-            got = store.get_question("lb/1")
-            assert got is not None
-            assert got.tests == (Case("[0]", "1", True), Case("[1]", "2", False), Case("é\n", "ü", False))
+            assert all_tests(store, "lb/1") == [
+                TestCase("[0]", "1", True),
+                TestCase("[1]", "2", False),
+                TestCase("é\n", "ü", False),
+            ]
             expected_info = dataclasses.replace(q.info, num_public_tests=1, num_private_tests=2)
-            assert got.info == expected_info
             assert store.get_info("lb/1") == expected_info
             assert store.count() == 1
 
-    def test_iter_tests_streams_public_first(self, bank: BankStore) -> None:
-        """iter_tests yields the tests one by one, public first."""
-        tests = bank.iter_tests("q03")
-        first = next(tests)
-        assert first == Case("q03 public in\n", "out\n", True)
-        assert [t.public for t in tests] == [False, False]
+    def test_tests_by_index_and_range_public_first(self, bank: BankStore) -> None:
+        """get_test and get_tests read by index, public tests first; a range stops at the end."""
+        assert bank.get_test("q03", 0) == TestCase("q03 public in\n", "out\n", True)
+        assert bank.get_test("q03", 2) == TestCase("q03 private 1\n" * 50, "1\n", False)
+        assert [t.public for t in bank.get_tests("q03", 0, 3)] == [True, False, False]
+        assert bank.get_tests("q03", 1, 10) == [bank.get_test("q03", 1), bank.get_test("q03", 2)]
+
+    def test_public_question_holds_no_private_test(self, bank: BankStore) -> None:
+        """What a client may see: the info and the public tests only."""
+        q = bank.get_public_question("q03")
+        assert q is not None
+        assert q.info == bank.get_info("q03")
+        assert q.tests == (TestCase("q03 public in\n", "out\n", True),)
 
     def test_unknown_ids(self, bank: BankStore) -> None:
-        """Unknown ids give None, and iter_tests raises at once rather than yielding nothing."""
+        """Unknown ids give None, a missing test a KeyError, and a range nothing."""
         assert bank.get_info("nope") is None
-        assert bank.get_question("nope") is None
+        assert bank.get_public_question("nope") is None
         with pytest.raises(KeyError):
-            bank.iter_tests("nope")
+            bank.get_test("nope", 0)
+        with pytest.raises(KeyError):
+            bank.get_test("q03", 3)
+        assert bank.get_tests("nope", 0, 5) == []
 
     def test_tests_are_compressed_blobs(self, tmp_path: Path) -> None:
         """Test data is stored as zlib BLOBs in a tests table keyed by (question_id, idx)."""
@@ -316,14 +331,22 @@ class TestOpen:
         with pytest.raises(BankOpenError, match="not a grader bank database"):
             BankStore.open(path)
 
-    def test_other_schema_version(self, tmp_path: Path) -> None:
-        """A bank of another schema version is refused with both versions named."""
-        path = tmp_path / "bank.sqlite"
+    @staticmethod
+    def altered_bank(path: Path, *statements: str) -> Path:
+        """A bank of one question with ``statements`` run on it afterwards."""
         BankStore.create(path, [question("a")])
         conn = sqlite3.connect(path)
         with conn:
-            conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+            for statement in statements:
+                conn.execute(statement)
         conn.close()
+        return path
+
+    def test_other_schema_version(self, tmp_path: Path) -> None:
+        """A bank of another schema version is refused with both versions named."""
+        path = self.altered_bank(
+            tmp_path / "bank.sqlite", "UPDATE meta SET value = '999' WHERE key = 'schema_version'"
+        )
         with pytest.raises(
             BankOpenError, match=f"version 999, but this grader reads version {SCHEMA_VERSION}"
         ):
@@ -332,13 +355,11 @@ class TestOpen:
     def test_version_2_bank_asks_for_a_rebuild(self, tmp_path: Path) -> None:
         """A bank of schema 2 (no num_base column) is refused: rebuild it."""
         assert SCHEMA_VERSION == 3
-        path = tmp_path / "bank.sqlite"
-        BankStore.create(path, [question("a")])
-        conn = sqlite3.connect(path)
-        with conn:
-            conn.execute("ALTER TABLE questions DROP COLUMN num_base")
-            conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-        conn.close()
+        path = self.altered_bank(
+            tmp_path / "bank.sqlite",
+            "ALTER TABLE questions DROP COLUMN num_base",
+            "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+        )
         with pytest.raises(
             BankOpenError, match=r"bank schema version 2, .*rebuild the bank with `grader bank build`"
         ):
@@ -356,7 +377,7 @@ class TestOpen:
         def work(n: int) -> int:
             for _ in range(20):
                 for qid in ("q01", "q04", "q07"):
-                    tests = list(bank.iter_tests(qid))
+                    tests = all_tests(bank, qid)
                     assert tests[1].input == f"{qid} private 0\n" * 50
             return n
 
@@ -401,15 +422,15 @@ class TestBuildBank:
         assert report.total_tests == 171
         with BankStore.open(out) as store:
             assert store.count() == 167
-            q = store.get_question("lb1")
-            assert q is not None
-            assert [(t.input, t.public) for t in q.tests] == [
+            assert [(t.input, t.public) for t in all_tests(store, "lb1")] == [
                 ("1\n", True),
                 ("lb1-0\n", False),
                 ("lb1-1\n", False),
                 ("lb1-2\n", False),
             ]
-            assert (q.info.num_public_tests, q.info.num_private_tests) == (1, 3)
+            q = store.get_info("lb1")
+            assert q is not None
+            assert (q.num_public_tests, q.num_private_tests) == (1, 3)
             info = store.get_info("lb2")
             assert info is not None
             assert info.num_private_tests == 1
@@ -420,7 +441,7 @@ class TestBuildBank:
         src = write_rows(tmp_path / "q.jsonl", [livebench_row("lb1", private)])
         build_bank(tmp_path / "bank.sqlite", [src])
         with BankStore.open(tmp_path / "bank.sqlite") as store:
-            assert [t.input for t in store.iter_tests("lb1")] == ["1\n", "2\n"]
+            assert [t.input for t in all_tests(store, "lb1")] == ["1\n", "2\n"]
             info = store.get_info("lb1")
             assert info is not None
             assert (info.task, info.category) == ("LCB_generation", "coding")
@@ -486,7 +507,7 @@ class TestBuildBank:
         tests = write_rows(tmp_path / "w.jsonl", [withheld_row("x", 2)])
         build_bank(tmp_path / "bank.sqlite", [src, tests])
         with BankStore.open(tmp_path / "bank.sqlite") as store:
-            assert [t.public for t in store.iter_tests("x")] == [False, False]
+            assert [t.public for t in all_tests(store, "x")] == [False, False]
 
     def test_withheld_tests_cannot_join_humaneval(self, tmp_path: Path) -> None:
         """HumanEval checks run in the sandbox, so hidden tests for them are refused."""
@@ -497,3 +518,26 @@ class TestBuildBank:
         tests = write_rows(tmp_path / "w.jsonl", [withheld_row("H/0")])
         with pytest.raises(BankFormatError, match="none may be hidden"):
             build_bank(tmp_path / "bank.sqlite", [he, tests])
+
+
+class TestSchema:
+    """Writer and reader share one schema module; banks already built keep their tables."""
+
+    def test_every_question_column_is_written_by_name(self, tmp_path: Path) -> None:
+        """The writer's parameters name exactly the columns of the questions table."""
+        path = tmp_path / "bank.sqlite"
+        BankStore.create(path, [question("a")])
+        conn = sqlite3.connect(path)
+        try:
+            columns = [row[1] for row in conn.execute("PRAGMA table_info(questions)")]
+        finally:
+            conn.close()
+        info = QuestionInfo(id="a", title="A", kind=QuestionKind.STDIN)
+        assert sorted(question_values(info, 1, 0)) == sorted(columns)
+        assert len(columns) == 21
+
+    def test_schema_text_is_unchanged(self) -> None:
+        """SQLite keeps this text in every bank file; changing it needs a new SCHEMA_VERSION."""
+        digest = hashlib.sha256(SCHEMA.encode()).hexdigest()
+        expected = "9fda38638f1c2fa73f52a0056c93a54bc19512dc6feff9877e5b24d675bc8bc9"
+        assert (SCHEMA_VERSION, digest) == (3, expected)

@@ -18,7 +18,7 @@ from grader import grading
 from grader.bank.model import CheckerName, CheckerSpec, Limits, Question, QuestionInfo, QuestionKind
 from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
 from grader.bank.store import BankStore
-from grader.grading import GradingService, Submission
+from grader.grading import GradingEngine, Submission
 from grader.judge.verdict import SubmissionVerdict, Verdict
 from grader.runner.codec import tagged
 from grader.sandbox.interface import Answer, SandboxFailureError, TestRun
@@ -96,7 +96,7 @@ def bank(tmp_path: Path) -> Iterator[BankStore]:
 
 
 def grade(bank: BankStore, sandbox: FakeSandbox, **submission: Any) -> SubmissionVerdict:
-    service = GradingService(bank, sandbox)
+    service = GradingEngine(bank, sandbox)
     return asyncio.run(service.grade(Submission(question_id="ep/double", code="def f(x): ...", **submission)))
 
 

@@ -1,4 +1,4 @@
-"""GradingService over a real bank and a fake sandbox: validation, flow, retries and what leaves it."""
+"""GradingEngine over a real bank and a fake sandbox: validation, flow, retries and what leaves it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from grader.bank.model import QuestionInfo, QuestionKind
 from grader.bank.model import TestSet as Sets  # aliased so pytest does not collect it
 from grader.bank.store import BankStore
 from grader.grading import (
-    GradingService,
+    GradingEngine,
     InvalidSubmissionError,
     QuestionNotFoundError,
     Submission,
@@ -46,7 +46,7 @@ def bank(tmp_path: Path) -> Iterator[BankStore]:
 
 
 def grade(bank: BankStore, sandbox: FakeSandbox, submission: Submission, **kw: Any) -> SubmissionVerdict:
-    return asyncio.run(GradingService(bank, sandbox, **kw).grade(submission))
+    return asyncio.run(GradingEngine(bank, sandbox, **kw).grade(submission))
 
 
 def verdicts(result: SubmissionVerdict) -> list[Verdict]:

@@ -8,7 +8,7 @@ included) stays within what its layer may use.
     grader.api.server             api, grading, bank, sandbox, ...   (the server's composition root)
     grader.api                    service, background, grading, bank, judge, admission, config, logs,
                                   metrics, offload, v1
-    grader.service                grading, judge, metrics            (the transport-free core)
+    grader.service                grading, bank, judge, metrics      (the transport-free core)
     grader.evaluate               client, answers, jsonl, judge.passk, v1
     grader.client                 api.limits, v1                     (the wire's size limits)
     grader.report                 jsonl, judge.passk
@@ -54,7 +54,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "grader.evaluate": ("grader.client", "grader.answers", "grader.jsonl", "grader.judge.passk", "grader.v1"),
     "grader.client": ("grader.api.limits", "grader.v1"),
     "grader.report": ("grader.jsonl", "grader.judge.passk"),
-    "grader.service": ("grader.grading", "grader.judge", "grader.metrics"),
+    "grader.service": ("grader.grading", "grader.bank", "grader.judge", "grader.metrics"),
     "grader.grading": ("grader.programs", *_GRADING_BELOW),
     "grader.programs": ("grader.bank", "grader.sandbox"),
     "grader.metrics": ("grader.judge.verdict", "grader.sandbox.interface"),

@@ -51,7 +51,7 @@ def verdicts(metrics: Metrics, verdict: str) -> float:
 class TestGraderService:
     async def test_a_grading_is_counted_and_logged(self, monkeypatch: pytest.MonkeyPatch) -> None:
         grading, metrics = FakeGrading(), Metrics()
-        service = GraderService(grading, metrics)  # type: ignore[arg-type]
+        service = GraderService(grading, None, metrics)  # type: ignore[arg-type]
         logs: list[dict[str, Any]] = []
         # The module's logger directly: structlog's capture_logs misses a logger cached by an
         # earlier test's logging set-up.
@@ -66,7 +66,7 @@ class TestGraderService:
     async def test_an_engine_away_is_reported_at_once_and_raised(self) -> None:
         downs: list[bool] = []
         grading = FakeGrading(SandboxUnavailableError("engine away"))
-        service = GraderService(grading, Metrics(), sandbox_down=lambda: downs.append(True))  # type: ignore[arg-type]
+        service = GraderService(grading, None, Metrics(), sandbox_down=lambda: downs.append(True))  # type: ignore[arg-type]
         with pytest.raises(SandboxUnavailableError):
             await service.grade(Submission("q", "x"))
         assert downs == [True]
@@ -91,8 +91,8 @@ class NoContext:
 
 class TestServicer:
     def servicer(self, grading: FakeGrading) -> GraderServicer:
-        service = GraderService(grading, Metrics())  # type: ignore[arg-type]
-        return GraderServicer(service, bank=None)  # type: ignore[arg-type]
+        service = GraderService(grading, None, Metrics())  # type: ignore[arg-type]
+        return GraderServicer(service)
 
     async def test_grade_is_impatient_and_answers_the_request_id(self) -> None:
         grading = FakeGrading()
@@ -110,3 +110,49 @@ class TestServicer:
         messages = [m async for m in self.servicer(grading).GradeBatch(request, context)]
         assert [patient for _, patient in grading.calls] == [True] * 5
         assert messages[-1].summary.accepted == 5
+
+
+class FakeBank:
+    """Hands out one page and no question; a token other than "" is one it never gave."""
+
+    def list_questions(self, start: str, end: str, size: int, token: str) -> tuple[list[Any], str]:
+        if token:
+            raise ValueError("not one of ours")
+        return [], ""
+
+    def count(self) -> int:
+        return 7
+
+    def get_public_question(self, question_id: str) -> None:
+        return None
+
+
+class TestBankView:
+    def service(self) -> GraderService:
+        return GraderService(FakeGrading(), FakeBank(), Metrics())  # type: ignore[arg-type]
+
+    async def test_a_page_carries_the_bank_size(self) -> None:
+        page = await self.service().list_questions("2024-01-01", "", 10, "")
+        assert (page.questions, page.next_page_token, page.bank_size) == ([], "", 7)
+
+    @pytest.mark.parametrize(
+        ("start", "end", "size", "token", "message"),
+        [
+            ("", "", -1, "", "page_size must not be negative"),
+            ("2024-1-1", "", 0, "", "release_date_start must be an ISO date (YYYY-MM-DD), got '2024-1-1'"),
+            ("", "2024-W01", 0, "", "release_date_end must be an ISO date (YYYY-MM-DD), got '2024-W01'"),
+            ("", "", 0, "forged", "page_token is not valid: not one of ours"),
+        ],
+    )
+    async def test_a_query_it_cannot_answer_says_which_field(
+        self, start: str, end: str, size: int, token: str, message: str
+    ) -> None:
+        with pytest.raises(grader.service.InvalidQueryError) as raised:
+            await self.service().list_questions(start, end, size, token)
+        assert str(raised.value) == message
+
+    async def test_a_question_lookup_needs_an_id_and_a_known_one(self) -> None:
+        with pytest.raises(grader.service.InvalidQueryError, match="question_id is required"):
+            await self.service().public_question("")
+        with pytest.raises(grader.service.QuestionNotFoundError, match="no question with id 'x/1'"):
+            await self.service().public_question("x/1")

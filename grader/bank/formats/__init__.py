@@ -1,10 +1,6 @@
-"""Reading question-bank source files.
-
-Rows may be grader.v1, LiveBench, LiveCodeBench or HumanEval; each row's format is
-told by its content, never by the file name. :func:`read_records` also yields
-withheld-tests rows (``question_id`` + ``private_test_cases`` only), which
-:func:`grader.bank.build.build_bank` joins onto the question with that id;
-:func:`read_bank_file` reads a self-contained file and refuses them.
+"""Reading question-bank source files: each row's format is told by its content, never by the
+file name (formats/detect.py lists them). `read_records` also yields withheld-tests rows, which
+the build joins onto their question; `read_bank_file` reads a self-contained file and refuses them.
 """
 
 from __future__ import annotations

@@ -120,6 +120,14 @@ def normalise_date(value: object, what: str) -> str:
     raise RowError(f"{what}: expected a date, got {type(value).__name__}")
 
 
+def io_strings(item: Row, where: str) -> tuple[str, str]:
+    """A test object's ``input`` and ``output``, which must both be strings; ``where`` names the test."""
+    for key in ("input", "output"):
+        if not isinstance(item.get(key), str):
+            raise RowError(f"{where}: field {key!r} missing or not a string")
+    return item["input"], item["output"]
+
+
 def _decode_test_list(value: object, what: str, *, allow_compressed: bool) -> list[Any]:
     if isinstance(value, list):
         return value
@@ -160,13 +168,11 @@ def parse_lcb_tests(
     for n, item in enumerate(items, 1):
         if not isinstance(item, dict):
             raise RowError(f"{what}: test {n} is not a JSON object")
-        for key in ("input", "output"):
-            if not isinstance(item.get(key), str):
-                raise RowError(f"{what}: test {n}: field {key!r} missing or not a string")
+        test_input, test_output = io_strings(item, f"{what}: test {n}")
         testtype = item.get("testtype")
         if testtype is not None:
             if not isinstance(testtype, str) or testtype not in TESTTYPE_KINDS:
                 raise RowError(f"{what}: test {n}: unknown testtype")
             kinds.add(TESTTYPE_KINDS[testtype])
-        tests.append(TestCase(input=item["input"], output=item["output"], public=public))
+        tests.append(TestCase(input=test_input, output=test_output, public=public))
     return tuple(tests), kinds

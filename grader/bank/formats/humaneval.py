@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from grader.bank.formats.common import Row, req_str
-from grader.bank.model import (
-    CheckerName,
-    CheckerSpec,
-    Question,
-    QuestionInfo,
-    QuestionKind,
-    TestCase,
-)
+from grader.bank.model import CheckerName, CheckerSpec, Question, QuestionInfo, QuestionKind, TestCase
 
 
 def parse_humaneval(row: Row) -> Question:

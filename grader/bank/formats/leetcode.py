@@ -18,23 +18,20 @@ Two kinds of ``input_output`` entries are skipped and counted (:class:`SkippedTe
 they hold no expected answer the problem defines:
 
 * **the reference failed** when the dataset was made: the output is ``Error: <message>`` or
-  ``Execution timed out`` (1,012 of the 24,246 tests of v0.3.1-test; e.g. every test of
-  ``count-the-number-of-arrays-with-k-matching-adjacent-elements`` but one, whose reference calls
-  ``pow(a, b, mod)`` under the header's ``from math import *``);
-* **a non-finite expected value** (``inf``/``-inf``, 105 tests): the reference's "no answer"
-  sentinel on inputs outside the problem's constraints, for methods returning ``int``.
+  ``Execution timed out`` (e.g. a reference that calls ``pow(a, b, mod)`` under the header's
+  ``from math import *``, which shadows the built-in);
+* **a non-finite expected value** (``inf``/``-inf``): the reference's "no answer" sentinel on
+  inputs outside the problem's constraints, for methods returning ``int``.
 
-A question left with no test is an error (never a free pass); in v0.3.1-test every question
-keeps at least one. The first remaining test is public, the rest private. Methods returning
-``float`` are judged with LeetCode's tolerance (1e-5, absolute or relative), others by JSON
-equality.
+A question left with no test is an error (never a free pass). The first remaining test is
+public, the rest private. Methods returning ``float`` are judged with LeetCode's tolerance (1e-5,
+absolute or relative), others by JSON equality.
 
 **Tree and linked-list arguments.** A parameter annotated ``TreeNode``/``ListNode`` (optionally
 ``Optional[...]`` or a ``List`` of them) arrives from the dataset as a list, and the nodes can only
 be built inside the sandbox. Such a question's prompt gets a small adapter appended, a top-level
 function ``grader_call_<method>`` that builds the nodes with the header's own ``tree_node`` /
-``list_node`` and calls ``Solution().<method>``; it is the question's entry point. (The one such
-question in v0.3.1-test is ``k-th-largest-perfect-subtree-size-in-binary-tree``.) A method that
+``list_node`` and calls ``Solution().<method>``; it is the question's entry point. A method that
 returns a node, or takes one in any other shape, is refused: its answers could not be compared.
 """
 
@@ -48,16 +45,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from grader.bank import model
 from grader.bank.formats.common import Row, RowError, normalise_date, opt_str, req_str
-from grader.bank.model import (
-    CheckerName,
-    CheckerSpec,
-    Prelude,
-    Question,
-    QuestionInfo,
-    QuestionKind,
-    TestCase,
-)
 
 SIGNATURE = frozenset({"task_id", "entry_point", "input_output"})
 """Keys that identify a LeetCode row (HumanEval rows have the first two, never ``input_output``)."""
@@ -104,7 +93,7 @@ class SkippedTests:
 class LeetCodeImport:
     """A row's question and what was skipped to make it."""
 
-    question: Question
+    question: model.Question
     skipped: SkippedTests
 
 
@@ -317,11 +306,11 @@ def _adapter(method: str, signature: _Signature, prompt: str) -> tuple[str, str]
 # Tests and the question
 
 
-def leetcode_tests(value: object, *, returns_text: bool) -> tuple[tuple[TestCase, ...], SkippedTests]:
+def leetcode_tests(value: object, *, returns_text: bool) -> tuple[tuple[model.TestCase, ...], SkippedTests]:
     """The usable tests of ``input_output`` (first public, rest private) and what was skipped."""
     if not isinstance(value, list):
         raise RowError("field 'input_output': expected a list of tests")
-    tests: list[TestCase] = []
+    tests: list[model.TestCase] = []
     failed = non_finite = 0
     for n, item in enumerate(value, 1):
         what = f"input_output: test {n}"
@@ -339,14 +328,14 @@ def leetcode_tests(value: object, *, returns_text: bool) -> tuple[tuple[TestCase
         except NonFiniteError:
             non_finite += 1
             continue
-        tests.append(TestCase(input=test_input, output=output, public=not tests))
+        tests.append(model.TestCase(input=test_input, output=output, public=not tests))
     return tuple(tests), SkippedTests(reference_failed=failed, non_finite=non_finite)
 
 
-def _checker(returns: str) -> CheckerSpec:
+def _checker(returns: str) -> model.CheckerSpec:
     if re.search(r"\bfloat\b", returns):
-        return CheckerSpec(CheckerName.FLOAT, abs_tol=FLOAT_TOLERANCE, rel_tol=FLOAT_TOLERANCE)
-    return CheckerSpec(CheckerName.JSON)
+        return model.CheckerSpec(model.CheckerName.FLOAT, abs_tol=FLOAT_TOLERANCE, rel_tol=FLOAT_TOLERANCE)
+    return model.CheckerSpec(model.CheckerName.JSON)
 
 
 def read_leetcode_row(row: Row) -> LeetCodeImport:
@@ -365,24 +354,24 @@ def read_leetcode_row(row: Row) -> LeetCodeImport:
             f"input_output: no usable test ({skipped.reference_failed} recorded failures of the "
             f"reference, {skipped.non_finite} non-finite answers)"
         )
-    info = QuestionInfo(
+    info = model.QuestionInfo(
         id=task_id,
         title=task_id,
-        kind=QuestionKind.CALL,
+        kind=model.QuestionKind.CALL,
         prompt=prompt,
         starter_code=opt_str(row, "starter_code"),
         entry_point=entry_point,
         release_date=normalise_date(row.get("estimated_date"), "estimated_date"),
         source="leetcode",
         checker=_checker(signature.returns),
-        prelude=Prelude.NONE,
+        prelude=model.Prelude.NONE,
         num_public_tests=sum(t.public for t in tests),
         num_private_tests=sum(not t.public for t in tests),
     )
-    return LeetCodeImport(Question(info=info, tests=tests), skipped)
+    return LeetCodeImport(model.Question(info=info, tests=tests), skipped)
 
 
-def parse_leetcode(row: Row) -> Question:
+def parse_leetcode(row: Row) -> model.Question:
     """A CALL question from a LeetCodeDataset row (see the module for what is skipped)."""
     return read_leetcode_row(row).question
 

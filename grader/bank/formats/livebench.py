@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from grader.bank.formats.common import (
-    Row,
-    RowError,
-    json_object,
-    normalise_date,
-    opt_str,
-    req_str,
-)
+from grader.bank.formats.common import Row, RowError, json_object, normalise_date, opt_str, req_str
 from grader.bank.formats.livecodebench import lcb_shape, lcb_tests
 from grader.bank.model import Prelude, Question, QuestionInfo
 

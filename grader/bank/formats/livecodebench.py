@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from grader.bank import model
 from grader.bank.formats.common import (
     Row,
     RowError,
@@ -13,23 +14,14 @@ from grader.bank.formats.common import (
     parse_lcb_tests,
     req_str,
 )
-from grader.bank.model import (
-    CheckerName,
-    CheckerSpec,
-    Prelude,
-    Question,
-    QuestionInfo,
-    QuestionKind,
-    TestCase,
-)
 
 
 @dataclass(frozen=True, slots=True)
 class LcbShape:
     """What LiveCodeBench's ``metadata`` decides: kind, checker and entry point."""
 
-    kind: QuestionKind
-    checker: CheckerSpec
+    kind: model.QuestionKind
+    checker: model.CheckerSpec
     entry_point: str
 
 
@@ -38,19 +30,19 @@ def lcb_shape(metadata: object, what: str) -> LcbShape:
     meta = json_object(metadata if metadata is not None else "", what)
     func_name = meta.get("func_name")
     if func_name is None:
-        return LcbShape(QuestionKind.STDIN, CheckerSpec(CheckerName.LCB), "")
+        return LcbShape(model.QuestionKind.STDIN, model.CheckerSpec(model.CheckerName.LCB), "")
     if not isinstance(func_name, str) or not func_name.strip():
         raise RowError(f"{what}: func_name must be a non-empty string")
-    return LcbShape(QuestionKind.CALL, CheckerSpec(CheckerName.JSON), func_name)
+    return LcbShape(model.QuestionKind.CALL, model.CheckerSpec(model.CheckerName.JSON), func_name)
 
 
-def check_test_kinds(kinds: set[QuestionKind], kind: QuestionKind, what: str) -> None:
+def check_test_kinds(kinds: set[model.QuestionKind], kind: model.QuestionKind, what: str) -> None:
     """Tests typed for another kind would be run the wrong way, so they are refused."""
     if kinds - {kind}:
         raise RowError(f"{what}: testtype does not match the question kind {kind.value!r}")
 
 
-def lcb_tests(row: Row, kind: QuestionKind) -> tuple[TestCase, ...]:
+def lcb_tests(row: Row, kind: model.QuestionKind) -> tuple[model.TestCase, ...]:
     """Public tests, then private ones (JSON or compressed), each in file order."""
     public, public_kinds = parse_lcb_tests(row.get("public_test_cases"), "public_test_cases", public=True)
     private, private_kinds = parse_lcb_tests(
@@ -64,11 +56,11 @@ def lcb_tests(row: Row, kind: QuestionKind) -> tuple[TestCase, ...]:
     return public + private
 
 
-def parse_livecodebench(row: Row) -> Question:
+def parse_livecodebench(row: Row) -> model.Question:
     """A question from a LiveCodeBench ``code_generation_lite`` row."""
     shape = lcb_shape(row.get("metadata"), "metadata")
     tests = lcb_tests(row, shape.kind)
-    info = QuestionInfo(
+    info = model.QuestionInfo(
         id=req_str(row, "question_id"),
         title=req_str(row, "question_title"),
         kind=shape.kind,
@@ -78,8 +70,8 @@ def parse_livecodebench(row: Row) -> Question:
         release_date=normalise_date(row.get("contest_date"), "contest_date"),
         source="livecodebench",
         checker=shape.checker,
-        prelude=Prelude.LCB,
+        prelude=model.Prelude.LCB,
         num_public_tests=sum(t.public for t in tests),
         num_private_tests=sum(not t.public for t in tests),
     )
-    return Question(info=info, tests=tests)
+    return model.Question(info=info, tests=tests)

@@ -6,7 +6,7 @@ import enum
 import math
 from typing import TypeVar
 
-from grader.bank.formats.common import Row, RowError, normalise_date, opt_str, req_str
+from grader.bank.formats.common import Row, RowError, io_strings, normalise_date, opt_str, req_str
 from grader.bank.model import (
     CheckerName,
     CheckerSpec,
@@ -117,14 +117,12 @@ def _tests(value: object) -> tuple[TestCase, ...]:
     for n, item in enumerate(value, 1):
         if not isinstance(item, dict):
             raise RowError(f"tests: test {n} is not an object")
-        for key in ("input", "output"):
-            if not isinstance(item.get(key), str):
-                raise RowError(f"tests: test {n}: field {key!r} missing or not a string")
+        test_input, test_output = io_strings(item, f"tests: test {n}")
         # Hidden unless marked public: leaking a test by omission is the worse mistake.
         public = item.get("public", False)
         if not isinstance(public, bool):
             raise RowError(f"tests: test {n}: field 'public' must be true or false")
-        tests.append(TestCase(input=item["input"], output=item["output"], public=public))
+        tests.append(TestCase(input=test_input, output=test_output, public=public))
     # Public tests run first whatever the file order.
     return tuple(t for t in tests if t.public) + tuple(t for t in tests if not t.public)
 

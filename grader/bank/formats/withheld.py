@@ -7,13 +7,7 @@ id.
 
 from __future__ import annotations
 
-from grader.bank.formats.common import (
-    Row,
-    RowError,
-    WithheldTests,
-    parse_lcb_tests,
-    req_str,
-)
+from grader.bank.formats.common import Row, RowError, WithheldTests, parse_lcb_tests, req_str
 
 FIELDS = frozenset({"question_id", "private_test_cases"})
 
