@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from grader import grading
-from grader.bank.model import CheckerName, CheckerSpec, Limits, Question, QuestionInfo, QuestionKind
-from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
+from grader.bank.model import CheckerName, CheckerSpec, Limits, Question, QuestionInfo, QuestionKind, TestCase
 from grader.bank.store import BankStore
 from grader.grading import GradingEngine, Submission
 from grader.judge.verdict import SubmissionVerdict, Verdict
@@ -41,7 +40,7 @@ QUESTION = Question(
         id="ep/double", title="Double", kind=QuestionKind.CALL, entry_point="f",
         checker=CheckerSpec(CheckerName.EVALPLUS), limits=Limits(time_s=1.0, memory_mb=256, output_mb=1),
     ),
-    tests=tuple(Case(f"[{n}]", typed(2 * n), n < PUBLIC) for n in range(TOTAL)),
+    tests=tuple(TestCase(f"[{n}]", typed(2 * n), n < PUBLIC) for n in range(TOTAL)),
 )  # fmt: skip
 
 

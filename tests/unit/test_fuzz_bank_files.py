@@ -27,8 +27,7 @@ from grader.bank.build import build_bank
 from grader.bank.formats import RowFormat, detect_row_format
 from grader.bank.formats.common import RowError
 from grader.bank.formats.detect import is_evalplus_file
-from grader.bank.model import BankFormatError
-from grader.bank.model import TestSet as Sets  # aliased so pytest does not collect it
+from grader.bank.model import BankFormatError, TestSet
 from grader.bank.reference import read_reference_tasks
 from grader.bank.store import BankStore
 
@@ -409,7 +408,7 @@ def every_field_mistyped(template: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def read_evalplus(path: Path, test_set: Sets) -> None:
+def read_evalplus(path: Path, test_set: TestSet) -> None:
     """Reads an EvalPlus file as `grader bank build` does before the reference run; asserts the
     outcome is tasks with tests or a well-formed BankFormatError."""
     error: BankFormatError | None = None
@@ -435,7 +434,7 @@ class TestEveryFieldMistyped:
         path = tmp_path / "evalplus.jsonl"
         for row in every_field_mistyped(EVALPLUS_TEMPLATE):
             path.write_text(dumps(row), encoding="utf-8", errors="surrogatepass")
-            for test_set in Sets:
+            for test_set in TestSet:
                 read_evalplus(path, test_set)
 
 
@@ -443,8 +442,8 @@ class TestEvalPlusFilesFuzzed:
     """EvalPlus files (read before their reference run) fail only with a BankFormatError too."""
 
     @FUZZ
-    @given(st.lists(mutated_row(EVALPLUS_TEMPLATE), min_size=1, max_size=3), st.sampled_from(list(Sets)))
-    def test_mutated_rows(self, rows: list[dict[str, Any]], test_set: Sets) -> None:
+    @given(st.lists(mutated_row(EVALPLUS_TEMPLATE), min_size=1, max_size=3), st.sampled_from(list(TestSet)))
+    def test_mutated_rows(self, rows: list[dict[str, Any]], test_set: TestSet) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "evalplus.jsonl"
             path.write_text("\n".join(dumps(r) for r in rows), encoding="utf-8", errors="surrogatepass")

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind
-from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
+from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind, TestCase
 from grader.judge.outcome import judge_test
 from grader.judge.verdict import Verdict
 from grader.sandbox.interface import TestRun
@@ -62,7 +61,7 @@ def question(kind: QuestionKind, spec: CheckerSpec) -> QuestionInfo:
     return QuestionInfo(id="fz/judge", title="Q", kind=kind, entry_point="f", limits=LIMITS, checker=spec)
 
 
-def assert_judged(info: QuestionInfo, test: Case, run: TestRun, size: int) -> None:
+def assert_judged(info: QuestionInfo, test: TestCase, run: TestRun, size: int) -> None:
     started = time.process_time()
     judgement = judge_test(info, test, run)
     assert time.process_time() - started < per_mib_bound(size)
@@ -73,7 +72,9 @@ def assert_judged(info: QuestionInfo, test: Case, run: TestRun, size: int) -> No
 @settings(FUZZ, max_examples=3 * EXAMPLES)  # cheap examples, and the numeric pairs need many
 @given(stdout=st.one_of(numbers.map(str.encode), answers), expected=st.one_of(numbers, texts), spec=specs)
 def test_any_stdout_gets_a_verdict(stdout: bytes, expected: str, spec: CheckerSpec) -> None:
-    assert_judged(question(QuestionKind.STDIN, spec), Case("", expected, False), outcome(stdout), len(stdout))
+    assert_judged(
+        question(QuestionKind.STDIN, spec), TestCase("", expected, False), outcome(stdout), len(stdout)
+    )
 
 
 @FUZZ
@@ -85,7 +86,7 @@ def test_any_returned_value_gets_a_verdict(
     text = answer.decode("utf-8", "surrogatepass" if answer.isascii() else "replace")
     info = question(QuestionKind.CALL, spec)
     report: dict[str, object] = {"value": text, "typed": text}
-    assert_judged(info, Case(test_input, expected, False), outcome(report=report), len(text))
+    assert_judged(info, TestCase(test_input, expected, False), outcome(report=report), len(text))
 
 
 @pytest.mark.parametrize("spec", [CheckerSpec(name) for name in CheckerName], ids=str)
@@ -95,5 +96,5 @@ def test_a_large_hostile_answer_within_the_bound(spec: CheckerSpec) -> None:
     call = outcome(report={"value": text, "typed": text})
     runs = {QuestionKind.STDIN: outcome(text.encode()), QuestionKind.CALL: call}
     for kind, run in runs.items():
-        assert_judged(question(kind, spec), Case("[1, 2]", "1 2 3", False), run, len(text))
-        assert_judged(question(kind, spec), Case("[1, 2]", text, False), run, len(text))
+        assert_judged(question(kind, spec), TestCase("[1, 2]", "1 2 3", False), run, len(text))
+        assert_judged(question(kind, spec), TestCase("[1, 2]", text, False), run, len(text))

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from grader.bank.model import QuestionInfo, QuestionKind
-from grader.bank.model import TestSet as Sets  # aliased so pytest does not collect it
+from grader.bank.model import QuestionInfo, QuestionKind, TestSet
 from grader.bank.store import BankStore
 from grader.grading import (
     GradingEngine,
@@ -152,14 +151,14 @@ class TestFlow:
 
     def test_base_test_set_runs_only_the_base_tests(self, bank: BankStore) -> None:
         sandbox = FakeSandbox(correct)
-        result = grade(bank, sandbox, Submission(question_id="plus", code=CODE, test_set=Sets.BASE))
+        result = grade(bank, sandbox, Submission(question_id="plus", code=CODE, test_set=TestSet.BASE))
         assert result.verdict is Verdict.ACCEPTED
         assert (result.tests_passed, result.tests_total) == (3, 3)
         assert sandbox.indexes() == [0, 1, 2]
 
     def test_plus_test_set_runs_every_test(self, bank: BankStore) -> None:
         sandbox = FakeSandbox(correct)
-        result = grade(bank, sandbox, Submission(question_id="plus", code=CODE, test_set=Sets.PLUS))
+        result = grade(bank, sandbox, Submission(question_id="plus", code=CODE, test_set=TestSet.PLUS))
         assert (result.tests_passed, result.tests_total) == (4, 4)
         assert sandbox.indexes() == [0, 1, 2, 3]
 
@@ -167,13 +166,13 @@ class TestFlow:
         def last_fails(_s: int, index: int, test_input: str) -> TestRun:
             return run(stdout=b"nope\n") if index == 3 else run(stdout=ANSWERS[test_input])
 
-        base = grade(bank, FakeSandbox(last_fails), Submission("plus", CODE, test_set=Sets.BASE))
-        plus = grade(bank, FakeSandbox(last_fails), Submission("plus", CODE, test_set=Sets.PLUS))
+        base = grade(bank, FakeSandbox(last_fails), Submission("plus", CODE, test_set=TestSet.BASE))
+        plus = grade(bank, FakeSandbox(last_fails), Submission("plus", CODE, test_set=TestSet.PLUS))
         assert (base.verdict, plus.verdict) == (Verdict.ACCEPTED, Verdict.WRONG_ANSWER)
 
     def test_base_of_a_question_without_plus_tests_is_every_test(self, bank: BankStore) -> None:
         sandbox = FakeSandbox(correct)
-        result = grade(bank, sandbox, Submission(question_id="echo", code=CODE, test_set=Sets.BASE))
+        result = grade(bank, sandbox, Submission(question_id="echo", code=CODE, test_set=TestSet.BASE))
         assert result.tests_total == 4
         assert sandbox.indexes() == [0, 1, 2, 3]
 

@@ -11,8 +11,7 @@ from typing import ClassVar
 import pytest
 from structlog.testing import capture_logs
 
-from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind
-from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
+from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind, TestCase
 from grader.judge import outcome
 from grader.judge.checkers import CHUNK, INT_DIGITS, lcb_equal, poly_root, text_equal, value_equal
 from grader.judge.outcome import judge_test, judge_tests
@@ -86,7 +85,7 @@ def per_mib_bound(size: int) -> float:
     return 0.5 + 2.0 * size / 2**20
 
 
-def judged_in_time(info: QuestionInfo, test: Case, outcome_: TestRun, size: int) -> Verdict:
+def judged_in_time(info: QuestionInfo, test: TestCase, outcome_: TestRun, size: int) -> Verdict:
     started = time.process_time()
     verdict = judge_test(info, test, outcome_).verdict
     assert time.process_time() - started < per_mib_bound(size)
@@ -97,7 +96,7 @@ def judged_in_time(info: QuestionInfo, test: Case, outcome_: TestRun, size: int)
 @pytest.mark.parametrize("name", HOSTILE_TEXT)
 def test_hostile_stdout_is_wrong_answer(checker: CheckerName, name: str) -> None:
     text = HOSTILE_TEXT[name]
-    test = Case("", "1 2 3\n", True)
+    test = TestCase("", "1 2 3\n", True)
     info = question(QuestionKind.STDIN, checker)
     assert judged_in_time(info, test, run(text.encode()), len(text)) is Verdict.WRONG_ANSWER
 
@@ -120,7 +119,7 @@ def test_hostile_expected_output_against_itself_and_another(checker: CheckerName
 )
 def test_invalid_utf8_is_wrong_answer(checker: CheckerName, stdout: bytes) -> None:
     info = question(QuestionKind.STDIN, checker)
-    assert judge_test(info, Case("", "1 2 3\n", True), run(stdout)).verdict is Verdict.WRONG_ANSWER
+    assert judge_test(info, TestCase("", "1 2 3\n", True), run(stdout)).verdict is Verdict.WRONG_ANSWER
 
 
 @pytest.mark.parametrize("checker", VALUE_CHECKERS)
@@ -129,7 +128,7 @@ def test_hostile_value_is_wrong_answer(checker: CheckerName, name: str) -> None:
     text = HOSTILE_VALUES[name]
     info = question(QuestionKind.CALL, checker)
     expected = "2.0" if checker is CheckerName.POLY_ROOT else "[1.0, 2.0, 3.0]"
-    test = Case("[-2, 1]" if checker is CheckerName.POLY_ROOT else "3", expected, True)
+    test = TestCase("[-2, 1]" if checker is CheckerName.POLY_ROOT else "3", expected, True)
     verdict = judged_in_time(info, test, run(report={"value": text, "typed": text}), len(text))
     assert verdict is Verdict.WRONG_ANSWER
     # A public test's detail shows the answer; it must stay encodable as UTF-8.
@@ -300,7 +299,7 @@ class TestCheckerFailure:
         info = question(QuestionKind.STDIN, CheckerName.LCB)
         with capture_logs() as logs:
             judgement = judge_test(
-                info, Case("secret-input", "secret-expected", False), run(b"secret-got"), 7
+                info, TestCase("secret-input", "secret-expected", False), run(b"secret-got"), 7
             )
         assert judgement.verdict is Verdict.WRONG_ANSWER
         assert logs == [
@@ -312,7 +311,7 @@ class TestCheckerFailure:
     def test_judge_tests_stops_after_the_first_failure_when_asked(self) -> None:
         info = question(QuestionKind.STDIN, CheckerName.LCB)
         right, wrong = run(b"1 2 3"), run(b"4")
-        test = Case("", "1 2 3", True)
+        test = TestCase("", "1 2 3", True)
         items = [(0, test, right), (1, test, wrong), (2, test, right)]
         verdicts = [j.verdict for j in judge_tests(info, items, stop_early=True)]
         assert verdicts == [Verdict.ACCEPTED, Verdict.WRONG_ANSWER]
@@ -323,4 +322,4 @@ def test_limits_before_the_answer() -> None:
     """A hostile answer with a limit hit is judged by the limit: the checker never runs."""
     info = question(QuestionKind.STDIN, CheckerName.LCB)
     timed_out = dataclasses.replace(run(DEEP[100_000].encode()), timed_out=True)
-    assert judge_test(info, Case("", "1", True), timed_out).verdict is Verdict.TIME_LIMIT_EXCEEDED
+    assert judge_test(info, TestCase("", "1", True), timed_out).verdict is Verdict.TIME_LIMIT_EXCEEDED

@@ -11,8 +11,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from grader.api.batch import SUMMARY_STEP, summary
-from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind
-from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
+from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind, TestCase
 from grader.judge import checkers, outcome
 from grader.judge.checkers import INT_DIGITS, lcb_equal, poly_root, text_equal, value_equal
 from grader.judge.outcome import SHOWN, Judgement, judge_test, judge_tests
@@ -72,7 +71,7 @@ class TestLongIntegers:
         assert value_equal(got, got, JSON)
 
     def test_a_false_accept_through_the_judge(self) -> None:
-        test = Case("[]\n", self.OTHER, False)
+        test = TestCase("[]\n", self.OTHER, False)
         assert (
             judge_test(call_question(), test, run(report={"value": self.LONG})).verdict
             is Verdict.WRONG_ANSWER
@@ -96,7 +95,7 @@ class TestTokenOrder:
         assert not text_equal(got, expected, FLOAT)
 
     def test_reordered_output_is_wrong_answer(self) -> None:
-        test = Case("\n", "1 2\n", False)
+        test = TestCase("\n", "1 2\n", False)
         for checker in (LCB, TOKENS, FLOAT):
             verdict = judge_test(stdin_question(checker), test, run(stdout=b"2 1\n")).verdict
             assert verdict is Verdict.WRONG_ANSWER, checker
@@ -494,7 +493,7 @@ class TestFloatTokens:
 
 class TestDetails:
     def test_an_answer_of_exactly_shown_characters_is_not_clipped(self) -> None:
-        test = Case("\n", "1\n", True)
+        test = TestCase("\n", "1\n", True)
         detail = judge_test(stdin_question(), test, run(stdout=b"x" * SHOWN)).detail
         assert "chars)" not in detail
         assert "x" * SHOWN in detail
@@ -504,7 +503,7 @@ class TestDetails:
         )
 
     def test_a_lone_surrogate_in_an_answer_is_replaced_in_the_detail(self) -> None:
-        test = Case("[]\n", "1", True)
+        test = TestCase("[]\n", "1", True)
         judgement = judge_test(call_question(), test, run(report={"value": '"\ud800"'}))
         assert judgement.verdict is Verdict.WRONG_ANSWER
         assert judgement.detail.startswith("expected 1, got ")
@@ -514,7 +513,7 @@ class TestDetails:
 class TestJudgeTests:
     def test_every_test_is_judged_unless_asked_to_stop(self) -> None:
         question = stdin_question()
-        items = [(i, Case("\n", "1\n", False), run(stdout=b"2\n")) for i in range(3)]
+        items = [(i, TestCase("\n", "1\n", False), run(stdout=b"2\n")) for i in range(3)]
         assert [j.verdict for j in judge_tests(question, items)] == [Verdict.WRONG_ANSWER] * 3
         assert len(judge_tests(question, items, stop_early=True)) == 1
 
@@ -528,7 +527,7 @@ class TestJudgeCalls:
     """A call's answer under its question's rule: EvalPlus's on the typed value, poly roots, JSON."""
 
     def test_evalplus_questions_use_the_typed_value_and_the_task(self) -> None:
-        test = Case(mbpp_input(7), typed(5), False)
+        test = TestCase(mbpp_input(7), typed(5), False)
         zero = run(report={"value": "0", "typed": typed(0)})
         assert judge_test(evalplus_question(), test, zero).verdict is Verdict.ACCEPTED  # MBPP's oracle
         other = evalplus_question("HumanEval/1", "sum_div")
@@ -537,7 +536,7 @@ class TestJudgeCalls:
         assert (wrong.verdict, wrong.detail) == (Verdict.WRONG_ANSWER, "expected 5, got 3")
 
     def test_the_oracles_read_the_tests_arguments(self) -> None:
-        test = Case(mbpp_input(3, 4), typed(33), False)
+        test = TestCase(mbpp_input(3, 4), typed(33), False)
         formula = run(report={"value": "35", "typed": typed(35)})
         assert (
             judge_test(evalplus_question("Mbpp/581", "surface_Area"), test, formula).verdict
@@ -545,21 +544,23 @@ class TestJudgeCalls:
         )
 
     def test_the_tuple_in_a_typed_value_counts(self) -> None:
-        test = Case(mbpp_input(7), typed((1, 2)), False)
+        test = TestCase(mbpp_input(7), typed((1, 2)), False)
         as_list = run(report={"value": "[1, 2]", "typed": typed([1, 2])})
         assert (
             judge_test(evalplus_question("HumanEval/2", "f"), test, as_list).verdict is Verdict.WRONG_ANSWER
         )
 
     def test_other_checkers_use_the_plain_value(self) -> None:
-        test = Case("[]\n", "[1, 2]", False)
+        test = TestCase("[]\n", "[1, 2]", False)
         answer = run(report={"value": "[1, 2]", "typed": typed((1, 2))})
         assert judge_test(call_question(), test, answer).verdict is Verdict.ACCEPTED
 
     def test_poly_root_answers_plain_or_typed(self) -> None:
         spec = CheckerSpec(CheckerName.POLY_ROOT, abs_tol=1e-6, rel_tol=0.0)
         question = call_question(spec)
-        test = Case(f"{TYPED_MARKER}\n[-2, 1]\n", "7.0", False)  # any root is right, not only the expected
+        test = TestCase(
+            f"{TYPED_MARKER}\n[-2, 1]\n", "7.0", False
+        )  # any root is right, not only the expected
         assert judge_test(question, test, run(report={"value": "2.0"})).verdict is Verdict.ACCEPTED
         assert judge_test(question, test, run(report={"typed": "2.0"})).verdict is Verdict.ACCEPTED
         assert (
@@ -569,16 +570,16 @@ class TestJudgeCalls:
         wrong = judge_test(question, test, run(report={"value": "3.0"}))
         assert (wrong.verdict, wrong.detail) == (Verdict.WRONG_ANSWER, "expected 7.0, got 3.0")
         # without the poly-root checker, a typed value alone is no plain value
-        json_only = judge_test(call_question(), Case("[]\n", "2.0", False), run(report={"typed": "2.0"}))
+        json_only = judge_test(call_question(), TestCase("[]\n", "2.0", False), run(report={"typed": "2.0"}))
         assert json_only.verdict is Verdict.RUNTIME_ERROR
 
     def test_undecodable_stdout_is_replaced_not_refused(self) -> None:
-        test = Case("\n", "\ufffd\n", False)
+        test = TestCase("\n", "\ufffd\n", False)
         assert judge_test(stdin_question(), test, run(stdout=b"\xff\n")).verdict is Verdict.ACCEPTED
 
     def test_an_exception_without_a_message(self) -> None:
         report = {"exception": "ValueError", "message": ""}
-        judgement = judge_test(stdin_question(), Case("\n", "1\n", True), run(exit_code=1, report=report))
+        judgement = judge_test(stdin_question(), TestCase("\n", "1\n", True), run(exit_code=1, report=report))
         assert (judgement.verdict, judgement.detail) == (Verdict.RUNTIME_ERROR, "ValueError")
 
 
@@ -591,7 +592,9 @@ class TestCheckerFailure:
 
         monkeypatch.setattr(outcome, "text_equal", broken)
         with capture_logs() as logs:
-            judgement = judge_test(stdin_question(), Case("\n", "1\n", False), run(stdout=b"1\n"), index=4)
+            judgement = judge_test(
+                stdin_question(), TestCase("\n", "1\n", False), run(stdout=b"1\n"), index=4
+            )
         assert judgement == Judgement(Verdict.WRONG_ANSWER, "the answer could not be judged")
         expected = {"event": "checker_failed", "log_level": "error", "checker": "lcb", "question_id": "q",
                     "test_index": 4, "error_type": "KeyError"}  # fmt: skip

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from grader import grading, offload
-from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind
-from grader.bank.model import TestCase as Case
+from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind, TestCase
 from grader.judge.verdict import Verdict
 from grader.sandbox.interface import Answer, TestRun
 
@@ -70,7 +69,7 @@ def test_big_answers_are_judged_in_the_pool(monkeypatch: pytest.MonkeyPatch) -> 
     pool = offload.ProcessPool(workers=1)
     monkeypatch.setattr(offload, "POOL", pool)
     big = b"1 " * offload.BIG
-    items = [(0, Case("", "1 " * offload.BIG, True), run(big)), (1, Case("", "2", False), run(big))]
+    items = [(0, TestCase("", "1 " * offload.BIG, True), run(big)), (1, TestCase("", "2", False), run(big))]
     try:
         judgements = asyncio.run(grading._judged(info(), items))
     finally:
@@ -84,7 +83,7 @@ def test_the_judge_is_total_when_the_pool_fails(monkeypatch: pytest.MonkeyPatch)
             raise offload.OffloadError("the worker died")
 
     monkeypatch.setattr(offload, "POOL", Broken())
-    items = [(i, Case("", "1", False), run(b"1 " * offload.BIG)) for i in range(3)]
+    items = [(i, TestCase("", "1", False), run(b"1 " * offload.BIG)) for i in range(3)]
     judgements = asyncio.run(grading._judged(info(), items))
     assert [j.verdict for j in judgements] == [Verdict.WRONG_ANSWER] * 3
     assert asyncio.run(grading._judged(info(), items, stop_early=True)) == judgements[:1]

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind
-from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
+from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind, TestCase
 from grader.judge.outcome import SHOWN, judge_test
 from grader.judge.verdict import Verdict
 from tests.support.runs import run
@@ -24,9 +23,9 @@ STDIN = info(QuestionKind.STDIN)
 CALL = info(QuestionKind.CALL, checker=CheckerSpec(CheckerName.JSON))
 HUMANEVAL = info(QuestionKind.HUMANEVAL)
 
-STDIN_TEST = Case("1 2\n", "3\n", True)
-CALL_TEST = Case("[1, 2]\n", "[1,2]", True)
-HUMANEVAL_TEST = Case("def check(candidate):\n    assert candidate() == 1\n", "", True)
+STDIN_TEST = TestCase("1 2\n", "3\n", True)
+CALL_TEST = TestCase("[1, 2]\n", "[1,2]", True)
+HUMANEVAL_TEST = TestCase("def check(candidate):\n    assert candidate() == 1\n", "", True)
 
 
 class TestStdin:
@@ -207,7 +206,7 @@ class TestCall:
 
     def test_float_checker_applies_to_values(self) -> None:
         question = info(QuestionKind.CALL, checker=CheckerSpec(CheckerName.FLOAT))
-        test = Case("[]\n", "[0.3]", True)
+        test = TestCase("[]\n", "[0.3]", True)
         assert judge_test(question, test, run(report={"value": "[0.30000000000000004]"})).verdict is (
             Verdict.ACCEPTED
         )

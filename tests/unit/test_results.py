@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind
-from grader.bank.model import TestCase as Case  # aliased so pytest does not collect it
+from grader.bank.model import CheckerName, CheckerSpec, Limits, QuestionInfo, QuestionKind, TestCase
 from grader.judge.outcome import judge_test
 from grader.judge.verdict import Verdict
 from grader.sandbox.interface import ProgramKind
@@ -25,7 +24,7 @@ CALL = QuestionInfo(id="q", title="Q", kind=QuestionKind.CALL, entry_point="f",
                     limits=LIMITS, checker=CheckerSpec(CheckerName.JSON))  # fmt: skip
 EVALPLUS = QuestionInfo(id="e", title="E", kind=QuestionKind.CALL, entry_point="f",
                         limits=CALL.limits, checker=CheckerSpec(CheckerName.EVALPLUS))  # fmt: skip
-TEST = Case("[1]\n", "[1]", True)
+TEST = TestCase("[1]\n", "[1]", True)
 
 
 def result(reports: list[Any], **fields: Any) -> dict[str, Any]:
