@@ -26,7 +26,7 @@ from grader.bank.build import build_bank
 from grader.bank.formats import BankLimitError, compressed, limits, read_records
 from grader.bank.model import BankFormatError
 from grader.bank.store import BankStore
-from tests.unit.test_bank_formats import livebench_call_row, livebench_completion_row, native_row
+from tests.support.bank_rows import livebench_call_row, livebench_completion_row, native_row
 
 MiB = 1 << 20
 

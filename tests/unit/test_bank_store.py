@@ -31,7 +31,7 @@ from grader.bank.model import (
 from grader.bank.schema import SCHEMA, SCHEMA_VERSION, question_values
 from grader.bank.store import BankOpenError, BankStore
 from grader.bank.writer import DuplicateQuestionError, NoTestsError
-from tests.conftest import SHARED_DATASETS
+from tests.support.datasets import SHARED_DATASETS
 
 DATASETS = SHARED_DATASETS
 

@@ -1,0 +1,95 @@
+"""Source rows of the bank's formats, as the datasets spell them, for the bank tests to vary."""
+
+from __future__ import annotations
+
+import base64
+import json
+import pickle
+import zlib
+from typing import Any
+
+
+def compress(value: object) -> str:
+    """LiveCodeBench's encoding: base64(zlib(pickle protocol 4 of the JSON text))."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    return base64.b64encode(zlib.compress(pickle.dumps(text, protocol=4))).decode("ascii")
+
+
+def lcb_test(inp: str, out: str, testtype: str = "stdin") -> dict[str, str]:
+    return {"input": inp, "output": out, "testtype": testtype}
+
+
+def livebench_call_row(**changes: Any) -> dict[str, Any]:
+    """A LiveBench LCB_generation row for a LeetCode (call-based) question."""
+    row: dict[str, Any] = {
+        "question_id": "a3f1" * 16,
+        "category": "coding",
+        "task": "LCB_generation",
+        "turns": ["Write maximumStrongPairXor."],
+        "question_title": "maximum-strong-pair-xor-i",
+        "public_test_cases": json.dumps([lcb_test("[1, 2, 3, 4, 5]", "7", "functional")]),
+        "private_test_cases": compress(
+            [lcb_test("[10, 100]", "0", "functional"), lcb_test("[5, 6, 25, 30]", "7", "functional")]
+        ),
+        "original_json": {
+            "question_title": "maximum-strong-pair-xor-i",
+            "question_content": "...",
+            "platform": "leetcode",
+            "question_id": "3193",
+            "contest_id": "weekly-contest-371",
+            "contest_date": "2023-11-12T00:00:00",
+            "starter_code": "class Solution:\n    def maximumStrongPairXor(self, nums: List[int]) -> int:\n",
+            "difficulty": "easy",
+            "metadata": '{"func_name": "maximumStrongPairXor"}',
+        },
+        "release_date": 1719187200000,
+        "livebench_release_date": "2024-06-24",
+        "livebench_removal_date": "",
+    }
+    row.update(changes)
+    return row
+
+
+def livebench_completion_row(**changes: Any) -> dict[str, Any]:
+    """A LiveBench coding_completion row for a stdin program, original_json as a string."""
+    original = {
+        "question_title": "A. Short Sort",
+        "question_content": "...",
+        "platform": "codeforces",
+        "question_id": "1873_A",
+        "contest_id": "1873",
+        "contest_date": "2023-08-21T00:00:00",
+        "starter_code": "",
+        "difficulty": "easy",
+        "metadata": "{}",
+    }
+    row: dict[str, Any] = {
+        "question_id": "b7c2" * 16,
+        "category": "coding",
+        "task": "coding_completion",
+        "turns": ["Complete the program."],
+        "question_title": "A. Short Sort",
+        "public_test_cases": json.dumps([lcb_test("1\nabc\n", "YES\n")]),
+        "private_test_cases": json.dumps([lcb_test("1\nbca\n", "NO\n"), lcb_test("1\nacb\n", "YES\n")]),
+        "original_json": json.dumps(original),
+        "release_date": "2024-07-26T00:00:00",
+        "partial_solution": "import sys\n",
+    }
+    row.update(changes)
+    return row
+
+
+def native_row(**changes: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "format": "grader.v1",
+        "id": "demo/sum-pairs",
+        "title": "Sum of pairs",
+        "kind": "stdin",
+        "prompt": "Read N pairs.",
+        "tests": [
+            {"input": "1\n1 2\n", "output": "3\n", "public": True},
+            {"input": "1\n3 4\n", "output": "7\n", "public": False},
+        ],
+    }
+    row.update(changes)
+    return row
