@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from grader.judge.passk import ks_allowed, mean_pass_at_k, pass_at_k
+from grader.judge.passk import ks_allowed, mean_pass_at_k, pass_at_k, tally
 from grader.judge.verdict import TestVerdict, Verdict, overall
 
 
@@ -201,3 +201,17 @@ class TestMeanPassAtK:
     def test_k_over_a_question_sample_count_raises(self) -> None:
         with pytest.raises(ValueError):
             mean_pass_at_k({"a": (10, 1), "b": (3, 0)}, 5)
+
+
+class TestTally:
+    def test_each_sample_counts_once_and_only_accepted_ones_count_as_correct(self) -> None:
+        tallies = tally([("q/1", True), ("q/2", False), ("q/1", False), ("q/1", True), ("q/2", False)])
+        assert tallies == {"q/1": (3, 2), "q/2": (2, 0)}
+        assert tallies.overall([1, 2, 5]) == {
+            1: pytest.approx((2 / 3 + 0) / 2),
+            2: pytest.approx((1 + 0) / 2),
+        }
+
+    def test_no_samples_no_questions(self) -> None:
+        assert tally([]) == {}
+        assert tally([]).overall() == {}
