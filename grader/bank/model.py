@@ -17,6 +17,11 @@ class QuestionKind(enum.StrEnum):
     HUMANEVAL = "humaneval"
     """HumanEval style: the question's ``check(candidate)`` code asserts on the entry point.
     The check code runs inside the sandbox, so it must not hold hidden data."""
+    UNITTEST = "unittest"
+    """BigCodeBench style (LiveBench ``code_generation`` / ``code_completion``): the answer and the
+    question's unittest suite (``class TestCases``) run as one module, the suite's methods in
+    unittest's loader order. One test per method, named by its ``input``; the suite's source is
+    private data of the question (:attr:`Question.suite`), never in its info."""
 
 
 class TestSet(enum.StrEnum):
@@ -126,6 +131,12 @@ class QuestionInfo:
     """The benchmark's category (LiveBench: ``coding``), or empty."""
     num_base_tests: int = 0
     """How many of the tests (the first ones) are base tests; 0: all of them (no plus tests)."""
+    code_prompt: str = ""
+    """UNITTEST questions: the imports and signature prepended to an answer with no
+    ``def <entry_point>`` (a body-only answer), as LiveBench does."""
+    image: str = ""
+    """The sandbox environment the question needs, by name (``bigcodebench``: the evaluation
+    libraries); empty: the default Python image."""
 
     @property
     def total_tests(self) -> int:
@@ -144,6 +155,8 @@ class Question:
 
     info: QuestionInfo
     tests: tuple[TestCase, ...]
+    suite: str = ""
+    """UNITTEST questions: the unittest source (``class TestCases``), private like the tests."""
 
 
 class BankFormatError(ValueError):

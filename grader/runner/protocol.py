@@ -61,10 +61,11 @@ class Limits(TypedDict):
 class SubmissionMessage(TypedDict):
     type: Literal["submission"]
     code: str
-    kind: str  # "stdin" | "call" | "humaneval"
+    kind: str  # "stdin" | "call" | "humaneval" | "unittest"
     entry_point: str
     prelude: str  # "none" | "lcb"
     limits: Limits
+    suite: NotRequired[str]  # unittest: the suite's source, appended to the code as one module
 
 
 class TestMessage(TypedDict):
@@ -79,6 +80,15 @@ class BatchMessage(TypedDict):
     type: Literal["batch"]
     index: int  # the first input's test index
     inputs: list[str]
+
+
+class SuiteMessage(TypedDict):
+    """unittest: run the code with its suite once, in one worker; limits.time_s is the whole
+    suite's CPU time."""
+
+    type: Literal["suite"]
+    index: int  # the first method's test index
+    methods: list[str]  # the TestCases methods, in unittest's loader order
 
 
 class ResetMessage(TypedDict):
@@ -134,6 +144,16 @@ class BatchResultMessage(TypedDict):
     index: int
     compile_error: str | None
     items: list[BatchItem]  # the first inputs, in order; fewer than sent when the reports filled
+
+
+class SuiteResultMessage(TypedDict):
+    """unittest: one item per method, in order. The method running when the worker ended (the
+    suite's limit, a crash) carries how it ended; the ones after it have report None."""
+
+    type: Literal["suite_result"]
+    index: int
+    compile_error: str | None
+    items: list[BatchItem]
 
 
 class ResetDoneMessage(TypedDict):
@@ -238,7 +258,25 @@ class ReadyReport(TypedDict):
     ready: Literal[True]
 
 
-Report = CallAnswer | ExceptionReport | PassedReport | FatalReport | ReadyReport
+class MethodStart(TypedDict):
+    """unittest: method `i` starts (the supervisor takes it, for which method a limit stops)."""
+
+    nonce: str
+    i: int
+    start: Literal[True]
+
+
+class MethodOutcome(TypedDict):
+    """unittest: method `i` ended: "pass", "fail" (an assertion) or "error" (with the exception's
+    type). Never a message or a traceback: those carry the suite's hidden data."""
+
+    nonce: str
+    i: int
+    outcome: str
+    exception: NotRequired[str]
+
+
+Report = CallAnswer | ExceptionReport | PassedReport | FatalReport | ReadyReport | MethodStart | MethodOutcome
 
 
 def encode(message: Any) -> bytes:

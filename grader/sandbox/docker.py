@@ -36,6 +36,7 @@ from grader.sandbox.results import (
     parse_batch_result,
     parse_reply,
     parse_result,
+    parse_suite_result,
 )
 
 log = structlog.get_logger(__name__)
@@ -147,7 +148,22 @@ class ContainerSession:
             "prelude": str(program.prelude),
             "limits": arithmetic.supervisor_limits(program.limits, wall_s),
         }
+        if program.kind is ProgramKind.UNITTEST:
+            message["suite"] = program.suite
         await self.request(dict(message), timeout=30.0)
+
+    async def run_suite(self, first_index: int, methods: list[str]) -> list[TestRun]:
+        """Runs the code with its suite once (see supervisor.py `run_suite`): a run per method."""
+        message: protocol.SuiteMessage = {"type": "suite", "index": first_index, "methods": methods}
+        compile_error, runs = await self.result(
+            dict(message),
+            arithmetic.reply_timeout_s(self._wall_s),
+            functools.partial(parse_suite_result, first=first_index, count=len(methods)),
+        )
+        if compile_error is not None:
+            return [compiled_not(compile_error)] * len(methods)
+        self._note(runs)
+        return runs
 
     async def run_batch(self, first_index: int, inputs: list[str]) -> list[TestRun]:
         """Runs call inputs one after another in a process each can restart (see supervisor.py

@@ -31,6 +31,9 @@ class ProgramKind(enum.StrEnum):
     """The entry point is called with an input's arguments; its return value is reported."""
     HUMANEVAL = "humaneval"
     """The input is check code that asserts on the entry point; its return is reported."""
+    UNITTEST = "unittest"
+    """The code and the program's suite run as one module; the suite's TestCases methods are run
+    in unittest's loader order, each reporting its outcome."""
 
 
 class Prelude(enum.StrEnum):
@@ -51,6 +54,10 @@ class Program:
     prelude: Prelude
     limits: Limits
     language: str = "python"
+    suite: str = ""
+    """UNITTEST: the unittest source appended to the code (``code + "\n" + suite``)."""
+    image: str = ""
+    """Which sandbox environment runs it, by name; empty: the default image."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,8 @@ class Answer:
     message: str = ""
     passed: bool = False
     """humaneval: check() returned."""
+    outcome: str = ""
+    """unittest: how the method ended, "pass", "fail" (an assertion) or "error"."""
     malformed: str = ""
     """Why the report is not one the runner writes (forged, duplicated, out of order): the
     candidate's doing, judged RUNTIME_ERROR."""
@@ -122,6 +131,12 @@ class Session(Protocol):
     async def run_batch(self, first_index: int, inputs: list[str]) -> list[TestRun]:
         """Call inputs in one process after another (EvalPlus-style: no fork per input), each
         with its own limits; one run per input, in order."""
+        ...
+
+    async def run_suite(self, first_index: int, methods: list[str]) -> list[TestRun]:
+        """UNITTEST: runs the code with its suite once, in one process within the program's
+        limits for the whole suite; one run per method, in the order given (unittest's loader
+        order). The method the suite's limit stopped gets it; those after it have no report."""
         ...
 
 

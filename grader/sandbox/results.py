@@ -120,6 +120,49 @@ def parse_batch_result(message: dict[str, Any], first: int, count: int) -> tuple
     return None, runs
 
 
+def parse_suite_result(message: dict[str, Any], first: int, count: int) -> tuple[str | None, list[TestRun]]:
+    """A protocol.SuiteResultMessage for methods `first`...: the compile error, or a run for each
+    of the `count` methods; a method with no report did not run or did not end (how the worker
+    ended is in the measured fields of the one it was in)."""
+    if message.get("type") != "suite_result" or message.get("index") != first:
+        raise ReplyError(f"expected the suite result from method {first}, got {message.get('type')!r}")
+    compile_error = _compile_error(message)
+    if compile_error is not None:
+        return compile_error, []
+    items = _field(message, "items", list)
+    if len(items) != count:
+        raise ReplyError(f"{len(items)} results for a suite of {count}")
+    runs = []
+    for offset, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ReplyError("a suite item is not an object")
+        report = item.get("report")
+        answer = Answer() if report is None else parse_outcome(report, first + offset)
+        runs.append(_measured(item, answer))
+    return None, runs
+
+
+OUTCOMES = frozenset({"pass", "fail", "error"})
+EXCEPTION_NAME_LIMIT = 100
+
+
+def parse_outcome(report: object, index: int) -> Answer:
+    """unittest: one method's outcome line (nonce removed), or a fatal report (the module raised,
+    the suite was altered); anything else is malformed. Never raises."""
+    base = Answer(reported=True)
+    if not isinstance(report, dict):
+        return dataclasses.replace(base, malformed="a result that is not an object")
+    fields = dict(report)
+    if set(fields) == {"fatal", "message"} and isinstance(fields["fatal"], str):
+        return dataclasses.replace(base, exception=fields["fatal"][:EXCEPTION_NAME_LIMIT], outcome="error")
+    if fields.pop("i", None) != index:
+        return dataclasses.replace(base, malformed=f"a result out of order (expected method {index})")
+    outcome, exception = fields.pop("outcome", None), fields.pop("exception", "")
+    if fields or outcome not in OUTCOMES or not isinstance(exception, str):
+        return dataclasses.replace(base, malformed="not a method's outcome")
+    return dataclasses.replace(base, outcome=str(outcome), exception=exception[:EXCEPTION_NAME_LIMIT])
+
+
 _CALL_KEYS = frozenset({"value", "typed", "not_serializable"})
 
 

@@ -69,6 +69,9 @@ class FakeSession:
     async def run_test(self, index: int, test_input: str) -> TestRun:
         raise AssertionError("references run in batches")
 
+    async def run_suite(self, first_index: int, methods: list[str]) -> list[TestRun]:
+        raise AssertionError("references run in batches")
+
     async def run_batch(self, first_index: int, inputs: list[str]) -> list[TestRun]:
         self.batches.append((first_index, len(inputs)))
         return [
