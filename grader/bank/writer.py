@@ -216,7 +216,7 @@ class BankWriter:
         """The joined unittest questions that came with a reference solution, in file order."""
         self.join()
         rows = self._conn.execute(
-            "SELECT q.*, s.source, r.code, o.path AS origin_path, o.line AS origin_line"
+            "SELECT q.*, s.source AS suite_source, r.code, o.path AS origin_path, o.line AS origin_line"
             " FROM staging.reference r JOIN questions q ON q.id = r.question_id"
             " JOIN suites s ON s.question_id = r.question_id"
             " LEFT JOIN staging.origin o ON o.question_id = r.question_id ORDER BY r.rowid"
@@ -227,7 +227,7 @@ class BankWriter:
             ).fetchall()
             yield SuiteCheck(
                 info=schema.info_from_row(row),
-                suite=schema.unpack(row["source"]),
+                suite=schema.unpack(row["suite_source"]),
                 methods=tuple(schema.unpack(t["input"]) for t in tests),
                 reference=schema.unpack(row["code"]),
                 path=row["origin_path"] or str(self._path),
