@@ -32,7 +32,7 @@ def program_of(
     suite: str = "",
 ) -> Program:
     """`code` run as question `info` asks (with `limits` instead of the question's, if given);
-    a unittest question's program carries its `suite`."""
+    `suite`: a unittest question's suite."""
     return Program(
         code=code,
         kind=ProgramKind(info.kind.value),
