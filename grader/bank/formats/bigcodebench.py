@@ -10,15 +10,7 @@ canonical_solution``, as BigCodeBench's own ground-truth check joins them.
 from __future__ import annotations
 
 from grader.bank.formats.common import Row, req_str
-from grader.bank.formats.unittest_suite import (
-    BIGCODEBENCH_IMAGE,
-    SuiteQuestion,
-    expected_time,
-    method_tests,
-    suite_limits,
-    suite_methods,
-)
-from grader.bank.model import CheckerName, CheckerSpec, Question, QuestionInfo, QuestionKind
+from grader.bank.formats.unittest_suite import SuiteQuestion, bigcodebench_question
 
 SIGNATURE = frozenset({"task_id", "complete_prompt", "instruct_prompt", "code_prompt", "test", "entry_point"})
 
@@ -30,25 +22,21 @@ def is_bigcodebench_row(row: Row) -> bool:
 def parse_bigcodebench(row: Row) -> SuiteQuestion:
     """A unittest question from a BigCodeBench row, checked at build time with its canonical solution."""
     task_id = req_str(row, "task_id")
-    suite = req_str(row, "test")
-    methods = suite_methods(suite, "test")
     code_prompt = req_str(row, "code_prompt")
-    info = QuestionInfo(
+    question = bigcodebench_question(
+        row,
+        req_str(row, "test"),
+        "test",
         id=task_id,
         title=task_id,
-        kind=QuestionKind.UNITTEST,
         prompt=req_str(row, "instruct_prompt"),
         starter_code=code_prompt,
         entry_point=req_str(row, "entry_point"),
         source="bigcodebench",
-        checker=CheckerSpec(CheckerName.EXACT),
-        limits=suite_limits(expected_time(row)),
-        num_private_tests=len(methods),
         code_prompt=code_prompt,
-        image=BIGCODEBENCH_IMAGE,
     )
     reference = ""
     if "canonical_solution" in row:
         solution = req_str(row, "canonical_solution", nonempty=False)
         reference = req_str(row, "complete_prompt") + "\n" + solution
-    return SuiteQuestion(Question(info=info, tests=method_tests(methods), suite=suite), reference)
+    return SuiteQuestion(question, reference)

@@ -8,15 +8,7 @@ rest of the reference after ``partial_solution``) is answer data and is not kept
 from __future__ import annotations
 
 from grader.bank.formats.common import Row, first_turn, normalise_date, opt_str, req_str
-from grader.bank.formats.unittest_suite import (
-    BIGCODEBENCH_IMAGE,
-    SuiteQuestion,
-    expected_time,
-    method_tests,
-    suite_limits,
-    suite_methods,
-)
-from grader.bank.model import CheckerName, CheckerSpec, Question, QuestionInfo, QuestionKind
+from grader.bank.formats.unittest_suite import SuiteQuestion, bigcodebench_question
 
 GENERATION = "code_generation"
 COMPLETION = "code_completion"
@@ -28,9 +20,6 @@ def parse_livebench_unittest(row: Row, category: str) -> SuiteQuestion:
     when there is one, is the reference the build checks against the suite."""
     task = req_str(row, "task")
     question_id = req_str(row, "question_id")
-    suite = opt_str(row, "tests")
-    # Without inline tests the suite is withheld: the build joins it on the question id.
-    methods = suite_methods(suite, "tests") if suite.strip() else ()
     if task == COMPLETION:
         partial_solution = req_str(row, "partial_solution")
     else:
@@ -39,24 +28,21 @@ def parse_livebench_unittest(row: Row, category: str) -> SuiteQuestion:
     release_date = normalise_date(row.get("release_date"), "release_date") or normalise_date(
         row.get("livebench_release_date"), "livebench_release_date"
     )
-    info = QuestionInfo(
+    # Without inline tests the suite is withheld: the build joins it on the question id.
+    question = bigcodebench_question(
+        row,
+        opt_str(row, "tests"),
+        "tests",
         id=question_id,
         title=opt_str(row, "question_title") or question_id,
-        kind=QuestionKind.UNITTEST,
         prompt=first_turn(row),
         starter_code=code_prompt,
         entry_point=req_str(row, "entry_point"),
         release_date=release_date,
         source="livebench",
-        # The suite's own assertions decide; no output is compared.
-        checker=CheckerSpec(CheckerName.EXACT),
-        limits=suite_limits(expected_time(row)),
         partial_solution=partial_solution,
-        num_private_tests=len(methods),
         task=task,
         category=category,
         code_prompt=code_prompt,
-        image=BIGCODEBENCH_IMAGE,
     )
-    question = Question(info=info, tests=method_tests(methods), suite=suite if methods else "")
     return SuiteQuestion(question, opt_str(row, "ground_truth"))

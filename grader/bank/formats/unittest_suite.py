@@ -12,9 +12,10 @@ import ast
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from grader.bank.formats.common import Row, RowError
-from grader.bank.model import Limits, Question, TestCase
+from grader.bank.model import CheckerName, CheckerSpec, Limits, Question, QuestionInfo, QuestionKind, TestCase
 
 SUITE_CLASS = "TestCases"
 """The class LiveBench's and BigCodeBench's harnesses load the tests from."""
@@ -106,3 +107,20 @@ def suite_limits(seconds: float | None, memory_mb: int = DEFAULT_MEMORY_MB) -> L
     21 s without an expected time (what its code means to do when the row has none)."""
     suite_s = DEFAULT_SUITE_TIME_S if seconds is None else seconds + 3
     return Limits(time_s=max(1.0, suite_s) + 1, memory_mb=memory_mb)
+
+
+def bigcodebench_question(row: Row, suite: str, what: str, **fields: Any) -> Question:
+    """A question of a BigCodeBench-style row (BigCodeBench's, LiveBench's): its suite's methods as
+    its tests, the evaluation libraries' image, LiveBench's limits; `fields` are the rest of its
+    info. An empty `suite` is one withheld, to be joined at build time."""
+    methods = suite_methods(suite, what) if suite.strip() else ()
+    info = QuestionInfo(
+        kind=QuestionKind.UNITTEST,
+        # The suite's own assertions decide; no output is compared.
+        checker=CheckerSpec(CheckerName.EXACT),
+        limits=suite_limits(expected_time(row)),
+        num_private_tests=len(methods),
+        image=BIGCODEBENCH_IMAGE,
+        **fields,
+    )
+    return Question(info=info, tests=method_tests(methods), suite=suite if methods else "")
