@@ -164,14 +164,14 @@ def livebench_generation_row(**changes: Any) -> dict[str, Any]:
 
 
 def livebench_code_completion_row(**changes: Any) -> dict[str, Any]:
-    """A LiveBench code_completion row: partial_solution a prefix of the reference, remainder the rest."""
+    """A LiveBench code_completion row: partial_solution a prefix of the reference (ground_truth),
+    remainder the rest, as LiveBench's scripts make them."""
     row = livebench_generation_row(
         question_id="d4e5" * 16,
         task="code_completion",
         turns=["Complete the function.\n```python\n" + CODE_PROMPT + SOLUTION_HEAD + "```"],
         partial_solution=CODE_PROMPT + SOLUTION_HEAD,
         remainder=SOLUTION_TAIL,
-        ground_truth=SOLUTION_TAIL,
     )
     row.update(changes)
     return row

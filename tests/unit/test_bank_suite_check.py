@@ -82,7 +82,9 @@ def test_each_reference_runs_with_its_suite(tmp_path: Path) -> None:
     assert left_out == []
     assert said == ["running 3 reference solutions with their suites in the sandbox..."]
     bcb = bigcodebench_row()
-    completion = CODE_PROMPT + SOLUTION_HEAD + "\n" + SOLUTION_TAIL
+    completion = (
+        CODE_PROMPT + SOLUTION_HEAD + SOLUTION_TAIL
+    )  # the ground truth starts with the partial solution
     assert runner.runs == [
         (
             "BigCodeBench/9001",
