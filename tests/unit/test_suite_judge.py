@@ -33,10 +33,14 @@ def outcome(report: dict[str, Any], **fields: Any) -> Verdict:
 class TestJudge:
     def test_only_a_reported_pass_is_accepted(self) -> None:
         assert outcome({"i": 0, "outcome": "pass"}) is Verdict.ACCEPTED
-        assert judge_test(SUITE, METHOD, run()).verdict is Verdict.RUNTIME_ERROR  # exit 0, no report
+        judgement = judge_test(SUITE, METHOD, run())  # exit 0, no report
+        assert judgement.verdict is Verdict.RUNTIME_ERROR
+        assert judgement.detail == "the process ended (exit code 0) before the check completed"
 
     def test_a_failed_assertion_is_a_wrong_answer(self) -> None:
         assert outcome({"i": 0, "outcome": "fail"}) is Verdict.WRONG_ANSWER
+        failed = dataclasses.replace(run(), answer=parse_outcome({"i": 0, "outcome": "fail"}, 0))
+        assert judge_test(SUITE, METHOD, failed).detail == "a test method failed"
 
     def test_an_error_is_a_runtime_error(self) -> None:
         assert outcome({"i": 0, "outcome": "error", "exception": "KeyError"}) is Verdict.RUNTIME_ERROR
@@ -68,6 +72,7 @@ class TestJudge:
     def test_a_method_that_never_started_is_skipped(self) -> None:
         judgement = judge_test(SUITE, METHOD, run(not_run=True, exit_code=None))
         assert judgement.verdict is Verdict.SKIPPED
+        assert judgement.detail == "not run: the suite stopped in an earlier method"
         assert judge_test(SUITE, METHOD, run(not_run=True, timed_out=True)).verdict is Verdict.SKIPPED
 
     def test_malformed_is_a_runtime_error(self) -> None:
