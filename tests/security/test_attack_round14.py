@@ -264,3 +264,12 @@ def task_func(s):
 def test_a_brief_memory_spike_in_a_method_is_over_the_limit(target: RunningServer) -> None:
     response = attack(target, "sec/suite", BRIEF_SPIKE)
     assert response.verdict == pb.MEMORY_LIMIT_EXCEEDED, [pb.Verdict.Name(t.verdict) for t in response.tests]
+
+
+def test_the_question_shows_nothing_of_its_suite(target: RunningServer) -> None:
+    question = target.stub.GetQuestion(pb.GetQuestionRequest(question_id="sec/suite"), timeout=30)
+    listing = target.stub.ListQuestions(pb.ListQuestionsRequest(page_size=1000), timeout=30)
+    for text in (str(question), str(listing), question.SerializeToString().decode("latin-1")):
+        assert SUITE_METHOD_WORD not in text
+        assert "assertEqual" not in text
+        assert not any(secret in text for secret in SECRETS)
