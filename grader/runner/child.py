@@ -49,10 +49,10 @@ from typing import Any, NoReturn
 
 if __package__:  # imported as grader.runner.child
     from grader.runner.codec import MESSAGE_LIMIT, call_arguments, tagged
-    from grader.runner.suite import SUITE_MODULE, run_suite, with_suite
+    from grader.runner.suite import SUITE_MODULE, preload, run_suite, with_suite
 else:  # run as a script in the sandbox, with no PYTHONPATH: its own directory is sys.path[0]
     from codec import MESSAGE_LIMIT, call_arguments, tagged  # type: ignore[import-not-found,no-redef]
-    from suite import SUITE_MODULE, run_suite, with_suite  # type: ignore[import-not-found,no-redef]
+    from suite import SUITE_MODULE, preload, run_suite, with_suite  # type: ignore[import-not-found,no-redef]
 
 # LiveCodeBench runs candidates with this import block in front; questions from it rely on it
 # (e.g. `List[int]` annotations without importing typing).
@@ -128,14 +128,6 @@ def main() -> None:
     for pid, fds in forks(root, submission_zygote, max_fds=1, min_fds=1, exit_code=0):
         os.close(fds[0])
         send(root, pid=pid)
-
-
-def preload(names: str) -> None:
-    """Imports the image's heavy modules once, as root, before any candidate code (a module that
-    fails to import is left to fail in the candidate's process, as it would without this)."""
-    for name in filter(None, (n.strip() for n in names.split(","))):
-        with contextlib.suppress(Exception):
-            __import__(name)
 
 
 def become_candidate(uid: int, gid: int, nproc: int) -> None:

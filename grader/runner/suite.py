@@ -17,8 +17,10 @@ ended); the host then judges.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
 import os
+import shutil
 import sys
 import time
 import types
@@ -30,6 +32,11 @@ import unittest.suite
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+if __package__:  # imported as grader.runner.suite
+    from grader.runner.suite_guard import Guard, neutralize_should_stop
+else:  # the sandbox's flat copy of the runner
+    from suite_guard import Guard, neutralize_should_stop  # type: ignore[import-not-found,no-redef]
+
 SUITE_PATH = "/code/suite.py"
 SUITE_MODULE = "__test__"
 """The module an answer and its suite run as (LiveBench's name for it)."""
@@ -40,91 +47,33 @@ WORK_DIR = "/tmp/work"
 """The suite's working directory (tests write files there); on the tmpfs every reset empties."""
 PRIVATE_DIRS = ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "MPLCONFIGDIR")
 """Environment variables naming directories a test may write to, created under /tmp if named there."""
-GUARDED: tuple[type, ...] = (
-    unittest.case.TestCase,
-    unittest.result.TestResult,
-    unittest.suite.BaseTestSuite,
-    unittest.suite.TestSuite,
-    unittest.loader.TestLoader,
-    unittest.case._Outcome,  # type: ignore[attr-defined]
-)
-"""The classes whose behaviour decides an outcome: none of their attributes may change."""
-GUARDED_BUILTINS = ("__build_class__", "__import__", "isinstance", "issubclass", "getattr", "vars", "type")
 ALTERED = "SuiteAltered"
 """The exception name reported when the runner finds the suite or its machinery changed."""
 RANK = {"pass": 0, "fail": 1, "error": 2}
+SUITE_FIRST_LINE = [0]
+"""The module's first line of the suite, set by with_suite in the zygote (its workers inherit it)."""
 
 # Bound now, in the zygote, before any candidate code: rebinding the builtins changes none of these.
-_type, _vars, _getattr, _isinstance, _issubclass = type, vars, getattr, isinstance, issubclass
-_dict_get: Any = dict.get
-_proxy_get: Any = types.MappingProxyType.get
-_get_names = unittest.loader.TestLoader.getTestCaseNames
-_TestLoader, _TestCase, _TestSuite = (
-    unittest.loader.TestLoader,
-    unittest.case.TestCase,
-    unittest.suite.TestSuite,
+_type, _vars, _getattr, _isinstance, _issubclass, _callable = (
+    type,
+    vars,
+    getattr,
+    isinstance,
+    issubclass,
+    callable,
 )
-_run = unittest.suite.TestSuite.run
-
-
-class Guard:
-    """The unittest machinery and the suite's method code as they were before the candidate ran."""
-
-    def __init__(self, module_code: types.CodeType, methods: list[str], classes: tuple[type, ...]) -> None:
-        self.methods = list(methods)
-        self.classes = {cls: dict(_vars(cls)) for cls in classes}
-        self.metaclasses = {cls: _type(cls) for cls in classes}
-        self.builtins = {name: _getattr(builtins, name) for name in GUARDED_BUILTINS}
-        self.expected_code = method_code(module_code)
-
-    def intact(self) -> bool:
-        """Nothing the suite relies on was rebound, added or removed (compared by identity: a
-        replacement's own __eq__ is never asked)."""
-        for cls, attributes in self.classes.items():
-            now = _vars(cls)
-            if _type(cls) is not self.metaclasses[cls] or len(now) != len(attributes):
-                return False
-            if any(_proxy_get(now, name, now) is not value for name, value in attributes.items()):
-                return False
-        return all(_getattr(builtins, name, None) is value for name, value in self.builtins.items())
-
-    def suite_class(self, namespace: dict[str, Any]) -> Any:
-        """The module's ``TestCases`` if it is the suite's class, holding exactly the listed test
-        methods, each still the suite's own code (through decorators' ``__wrapped__``)."""
-        test_cases: Any = _dict_get(namespace, "TestCases")
-        if not _isinstance(test_cases, _type) or not _issubclass(test_cases, _TestCase):
-            return None
-        if _type(test_cases) is not _type or _get_names(_TestLoader(), test_cases) != self.methods:
-            return None
-        for name in self.methods:
-            if not is_code(_proxy_get(_vars(test_cases), name), _dict_get(self.expected_code, name)):
-                return None
-        return test_cases
-
-
-def method_code(module_code: types.CodeType) -> dict[str, types.CodeType]:
-    """The code objects of the last ``class TestCases`` body in the module (the suite comes after
-    the answer), by function name."""
-    bodies = [c for c in module_code.co_consts if _isinstance(c, types.CodeType) and c.co_name == "TestCases"]
-    if not bodies:
-        return {}
-    return {c.co_name: c for c in bodies[-1].co_consts if _isinstance(c, types.CodeType)}
-
-
-def is_code(function: object, expected: types.CodeType | None, depth: int = 8) -> bool:
-    """Whether `function`, or what it wraps (decorators such as mock.patch), runs `expected`."""
-    for _ in range(depth):
-        if expected is None or function is None:
-            return False
-        if _getattr(function, "__code__", None) is expected:
-            return True
-        function = _getattr(function, "__wrapped__", None)
-    return False
+_dict_get: Any = dict.get
+_TestSuite, _run = unittest.suite.TestSuite, unittest.suite.TestSuite.run
+_EQUALITY = "_type_equality_funcs"
+"""TestCase's per-instance table from a type to the name of the assertEqual it dispatches to."""
 
 
 class Recorder(unittest.result.TestResult):
-    """Reports each method's start and outcome on the result channel, in order; an outcome is the
-    worst of what unittest said of the method (its subtests included)."""
+    """Reports each method's start and outcome on the result channel, in order. A method passes
+    when unittest says so (no failure or error, its subtests included) and the runner's own
+    wrapper saw the method return (unittest can be told to take an exception for a success: an
+    expected failure, an exception it swallows); a method the suite's source marks skipped or as
+    an expected failure passes as unittest says."""
 
     def __init__(
         self, guard: Guard, report: Callable[..., None], exit_now: Callable[[int], NoReturn]
@@ -137,10 +86,14 @@ class Recorder(unittest.result.TestResult):
         self.outcomes: dict[int, tuple[str, str]] = {}
         self.reported: set[int] = set()
         self.current = -1
-        self.skippable: set[str] = set()
-        """Methods the suite's own source marks skipped (a skip raised by the answer is an error)."""
+        self.exempt: set[str] = set()
+        """Methods the suite's own source marks skipped or expected to fail (found before the run)."""
+        self.returned: set[int] = set()
+        self.raised: dict[int, str] = {}
         self.fixture_error = ""
         """A class or module fixture failed (setUpClass, tearDownClass…): the exception's type."""
+        self.shapes: dict[int, tuple[frozenset[str], dict[Any, Any]]] = {}
+        """Per test instance: its attributes before it ran, and its assertEqual dispatch table."""
 
     def index(self, test: object) -> int:
         index: int = _dict_get(self.position, _getattr(test, "_testMethodName", ""), -1)
@@ -155,9 +108,47 @@ class Recorder(unittest.result.TestResult):
         if RANK[outcome] >= RANK[worst[0]]:
             self.outcomes[index] = (outcome, exception)
 
+    def witness(self, test: unittest.TestCase, index: int) -> None:
+        """Puts the runner's wrapper around the test's method, on the instance (where unittest
+        looks first), keeping the markers unittest reads from the method."""
+        method = _getattr(test, test._testMethodName)
+        returned, raised = self.returned, self.raised
+
+        def witnessed(*args: Any, **kwargs: Any) -> Any:
+            try:
+                value = method(*args, **kwargs)
+            except BaseException as exc:
+                raised[index] = _type(exc).__name__[:100]
+                raise
+            returned.add(index)
+            return value
+
+        for marker in ("__unittest_skip__", "__unittest_skip_why__", "__unittest_expecting_failure__"):
+            if _getattr(method, marker, None) is not None:
+                setattr(witnessed, marker, _getattr(method, marker))
+        _vars(test)[test._testMethodName] = witnessed
+        self.shapes[index] = (frozenset(_vars(test)), dict(_getattr(test, _EQUALITY, {})))
+
+    def unchanged(self, test: unittest.TestCase, index: int) -> bool:
+        """No attribute set on the instance shadows a method of its class (say an assertion), and
+        its assertEqual dispatch table is as it was."""
+        before, equality = self.shapes[index]
+        for name in _vars(test):
+            if name not in before and _callable(_getattr(_type(test), name, None)):
+                return False
+        table = _getattr(test, _EQUALITY, {})
+        return (
+            _isinstance(table, dict)
+            and table.keys() == equality.keys()
+            and all(table[key] is value for key, value in equality.items())
+        )
+
     def startTest(self, test: unittest.TestCase) -> None:
         self.current = self.index(test)
         if self.current >= 0:
+            if not self.guard.intact():
+                self.finish(self.current, "error", ALTERED)
+                self.exit_now(1)
             self.report(i=self.current, start=True)
         super().startTest(test)
 
@@ -171,7 +162,7 @@ class Recorder(unittest.result.TestResult):
         self.note(test, "error", err[0].__name__[:100] if err and err[0] is not None else "Error")
 
     def addSkip(self, test: unittest.TestCase, reason: str) -> None:
-        allowed = _getattr(test, "_testMethodName", "") in self.skippable
+        allowed = _getattr(test, "_testMethodName", "") in self.exempt
         self.note(test, "pass" if allowed else "error", "" if allowed else "SkipTest")
 
     def addExpectedFailure(self, test: unittest.TestCase, err: Any) -> None:
@@ -190,10 +181,14 @@ class Recorder(unittest.result.TestResult):
         index, self.current = self.current, -1
         if index < 0 or index in self.reported:
             return
-        if not self.guard.intact():
-            self.report(i=index, outcome="error", exception=ALTERED)
+        if not self.guard.intact() or not self.unchanged(test, index):
+            self.finish(index, "error", ALTERED)
             self.exit_now(1)
-        self.finish(index, *_dict_get(self.outcomes, index, ("error", "NoOutcome")))
+        outcome, exception = _dict_get(self.outcomes, index, ("error", "NoOutcome"))
+        if outcome == "pass" and index not in self.returned and self.guard.methods[index] not in self.exempt:
+            # unittest took it for a success, yet the method never returned.
+            outcome, exception = "error", _dict_get(self.raised, index, "NoReturn")
+        self.finish(index, outcome, exception)
 
     def finish(self, index: int, outcome: str, exception: str = "") -> None:
         self.reported.add(index)
@@ -205,18 +200,35 @@ def with_suite(source: str) -> types.CodeType | str:
     them; or the compile error to report."""
     with open(SUITE_PATH, encoding="utf-8", errors="replace") as f:
         suite = f.read()
+    SUITE_FIRST_LINE[0] = source.count("\n") + 2
     try:
         return compile(source + "\n" + suite, SUITE_MODULE + ".py", "exec", dont_inherit=True)
     except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):
         return NOT_WITH_SUITE
 
 
+def private_dirs() -> list[str]:
+    """The private directories the environment names under /tmp."""
+    return [path for path in (os.environ.get(v, "") for v in PRIVATE_DIRS) if path.startswith("/tmp/")]
+
+
+def preload(names: str) -> None:
+    """Imports the image's heavy modules once, as root, before any candidate code (a module that
+    fails to import is left to fail in the candidate's process, as it would without this). What
+    they write under the private directories (matplotlib's font cache) is removed after, so that
+    every submission starts without it, root's files included."""
+    made = [d for d in private_dirs() if not os.path.exists(d)]
+    for name in filter(None, (n.strip() for n in names.split(","))):
+        with contextlib.suppress(Exception):
+            __import__(name)
+    for directory in made:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def prepare_directories() -> None:
     """A fresh working directory, and the private directories the environment names, in /tmp."""
-    for variable in PRIVATE_DIRS:
-        path = os.environ.get(variable, "")
-        if path.startswith("/tmp/"):
-            os.makedirs(path, exist_ok=True)
+    for path in private_dirs():
+        os.makedirs(path, exist_ok=True)
     os.makedirs(WORK_DIR, exist_ok=True)
     os.chdir(WORK_DIR)
 
@@ -241,10 +253,12 @@ def run_suite(
     machinery found changed before the run, is reported once as fatal: every method's error; a
     fixture that fails after the last method (tearDownClass) is reported as fatal then."""
     methods = [str(name) for name in json.loads(sys.stdin.read())]
-    guard = Guard(code, methods, (*GUARDED, Recorder))
-    recorder = Recorder(guard, report, exit_now)
     prepare_directories()
     like_livebench()
+    neutralize_should_stop()
+    guard = Guard(code, SUITE_FIRST_LINE[0], methods)
+    guard.guard_classes([Recorder])
+    recorder = Recorder(guard, report, exit_now)
     try:
         exec(code, namespace)
     except BaseException as exc:  # SystemExit included: never a pass
@@ -254,11 +268,15 @@ def run_suite(
     if test_cases is None:
         report(fatal=ALTERED, message="")
         exit_now(1)
-    recorder.skippable = {
+    recorder.exempt = {
         name for name in methods if _getattr(test_cases, "__unittest_skip__", False)
-        or _getattr(_vars(test_cases)[name], "__unittest_skip__", False)
+        or _getattr(_getattr(test_cases, name), "__unittest_skip__", False)
+        or _getattr(_getattr(test_cases, name), "__unittest_expecting_failure__", False)
     }  # fmt: skip
-    suite = _TestSuite([test_cases(name) for name in methods])
+    tests = [test_cases(name) for name in methods]
+    for index, test in enumerate(tests):
+        recorder.witness(test, index)
+    suite = _TestSuite(tests)
     report(ready=True)
     try:
         _run(suite, recorder)

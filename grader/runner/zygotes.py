@@ -33,6 +33,13 @@ CHILD_ENV = {
     "PYTHONDONTWRITEBYTECODE": "1",
     "PYTHONINTMAXSTRDIGITS": "0",
 }
+IMAGE_ENV = ("GRADER_PRELOAD", "MPLBACKEND", "HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME")
+"""Variables an image sets (its ENV) that the zygotes take over CHILD_ENV's: the modules to
+preload, and where libraries keep their settings and caches (see sandbox_images/)."""
+
+
+def child_env() -> dict[str, str]:
+    return {**CHILD_ENV, **{name: os.environ[name] for name in IMAGE_ENV if name in os.environ}}
 
 
 class ZygoteGone(Exception):  # noqa: N818 - an event, not a programming error
@@ -92,7 +99,7 @@ class RootZygote:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
                 os.chdir(protocol.WORK_DIR)
                 ids = (protocol.CANDIDATE_UID, protocol.CANDIDATE_GID, gvisor.NPROC_LIMIT)
-                os.execve(sys.executable, [sys.executable, "-B", "-s", CHILD, *map(str, ids)], CHILD_ENV)
+                os.execve(sys.executable, [sys.executable, "-B", "-s", CHILD, *map(str, ids)], child_env())
             finally:
                 os._exit(127)
         theirs.close()

@@ -195,7 +195,6 @@ LATER_METHOD_FORGERIES = {
 """A wrong answer, called by the first method (which fails), that makes the methods after it pass."""
 
 
-@pytest.mark.xfail(strict=True, reason="NOT documented: unittest.case globals and _ShouldStop are unguarded")
 @pytest.mark.parametrize("name", [*IN_METHOD_FORGERIES, *MODULE_GLOBAL_FORGERIES])
 def test_a_method_cannot_pass_itself(target: RunningServer, name: str) -> None:
     response = attack(target, "sec/suite", {**IN_METHOD_FORGERIES, **MODULE_GLOBAL_FORGERIES}[name])
@@ -203,7 +202,6 @@ def test_a_method_cannot_pass_itself(target: RunningServer, name: str) -> None:
     assert response.tests_passed == 0, [pb.Verdict.Name(t.verdict) for t in response.tests]
 
 
-@pytest.mark.xfail(strict=True, reason="NOT documented: TestCases is not rechecked after the first method")
 @pytest.mark.parametrize("name", list(LATER_METHOD_FORGERIES))
 def test_a_method_cannot_pass_the_ones_after_it(target: RunningServer, name: str) -> None:
     response = attack(target, "sec/suite", LATER_METHOD_FORGERIES[name])

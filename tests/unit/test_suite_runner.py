@@ -17,6 +17,7 @@ DRIVER = """
 import io, json, os, sys, types
 from grader.runner import suite
 suite.WORK_DIR = sys.argv[2]
+suite.SUITE_FIRST_LINE[0] = int(sys.argv[4])
 source = open(sys.argv[1]).read()
 code = compile(source, "__test__.py", "exec")
 sys.stdin = io.StringIO(sys.argv[3])
@@ -45,7 +46,8 @@ def run_suite(tmp_path: Path, answer: str, suite: str = SUITE, methods: list[str
     program = tmp_path / "program.py"
     program.write_text(answer + "\n" + textwrap.dedent(suite))
     done = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(program), str(tmp_path / "work"), json.dumps(methods or METHODS)],
+        [sys.executable, "-c", DRIVER, str(program), str(tmp_path / "work"), json.dumps(methods or METHODS),
+         str(answer.count("\n") + 2)],
         capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
     )  # fmt: skip
     return [json.loads(line[7:]) for line in done.stdout.splitlines() if line.startswith("REPORT ")]
@@ -174,7 +176,49 @@ def wrong_with(statement: str) -> str:
     return f"import unittest\n{statement}\ndef task_func(x):\n    return 0\n"
 
 
+def test_inherited_methods_of_the_suites_own_classes_run(tmp_path: Path) -> None:
+    suite = """
+    import unittest
+    class Shared(unittest.TestCase):
+        def test_a(self):
+            self.assertEqual(task_func(3), 9)
+    class TestCases(Shared):
+        def test_b(self):
+            self.assertEqual(task_func(2), 4)
+    """
+    assert outcomes(run_suite(tmp_path, RIGHT, suite)) == ["pass", "pass"]
+
+
+def in_method(statement: str) -> str:
+    """A wrong answer that does `statement` when the test calls it."""
+    return f"import sys, unittest\ndef task_func(x):\n    {statement}\n    return -1\n"
+
+
 FORGERIES = {
+    "_ShouldStop raised": in_method("raise unittest.case._ShouldStop()"),
+    "an original _ShouldStop raised": in_method(
+        "raise [c for c in Exception.__subclasses__() if c.__name__ == '_ShouldStop'][0]()"
+    ),
+    "expecting_failure set on the outcome": in_method(
+        "sys._getframe(1).f_locals['self']._outcome.expecting_failure = True"
+    ),
+    "assertEqual shadowed on the instance": in_method(
+        "sys._getframe(1).f_locals['self'].assertEqual = lambda *a, **k: None"
+    ),
+    "assertEqual's dispatch table rewritten": in_method(
+        "sys._getframe(1).f_locals['self']._type_equality_funcs[int] = 'assertIsNotNone'"
+    ),
+    "later methods' code swapped": in_method(
+        "[setattr(getattr(sys.modules['__test__'].TestCases, n), '__code__', (lambda self: None).__code__)"
+        " for n in ('test_a', 'test_b')]"
+    ),
+    "TestCase rebound to a lenient subclass": (
+        "import unittest\nclass Lenient(unittest.TestCase):\n    def assertEqual(self, *a, **k): pass\n"
+        "unittest.TestCase = Lenient\ndef task_func(x):\n    return -1\n"
+    ),
+    "unittest.case._Outcome rebound": wrong_with(
+        "class O(unittest.case._Outcome):\n    pass\nunittest.case._Outcome = O"
+    ),
     "exit at import": "import sys\nsys.exit(0)\n" + RIGHT,
     "exit in the function": "import sys\ndef task_func(x):\n    sys.exit(0)\n",
     "exit in tearDown": (
