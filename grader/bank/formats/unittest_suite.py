@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,10 @@ def suite_methods(source: str, what: str = "tests") -> tuple[str, ...]:
     without a test method: an empty suite would pass anything. Reasons never quote the source.
     """
     try:
-        tree = ast.parse(source)
+        # A warning (an invalid escape sequence) would print a line of the suite.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
     except SyntaxError as exc:
         raise RowError(f"{what}: not valid Python (line {exc.lineno})") from None
     except (ValueError, RecursionError, MemoryError):
