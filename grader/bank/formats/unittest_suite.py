@@ -99,9 +99,10 @@ def expected_time(row: Row) -> float | None:
     value = row.get("expected_time")
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise RowError("field 'expected_time': expected a number of seconds")
-    if not 0 <= value <= MAX_EXPECTED_TIME_S:
+    # An int is compared as it is: it may be too large for a float.
+    if (isinstance(value, float) and not math.isfinite(value)) or not 0 <= value <= MAX_EXPECTED_TIME_S:
         raise RowError(f"field 'expected_time': must be between 0 and {MAX_EXPECTED_TIME_S:g}")
     return float(value)
 
