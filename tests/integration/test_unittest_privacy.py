@@ -1,5 +1,5 @@
 """A unittest question's suite is private: neither its source nor a method's name shows in
-GetQuestion, ListQuestions or the server's log."""
+GetQuestion, ListQuestions, a Grade response (right or wrong answer) or the server's log."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from grader.bank.build import build_bank
 from grader.v1 import grader_pb2 as pb
-from tests.support.server import RunningServer, require_docker, start_server, write_jsonl
+from tests.support.server import RunningServer, grade, require_docker, start_server, write_jsonl
 
 SECRET = "SUITE-SECRET-4b2e"
 METHODS = ("test_hidden_alpha_91c", "test_hidden_beta_5d0")
@@ -19,7 +19,7 @@ import unittest
 
 class TestCases(unittest.TestCase):
     def {METHODS[1]}(self):
-        self.assertEqual(task_func([1, 2]), 3)  # {SECRET}
+        self.assertEqual(task_func([1, 2]), 3, "{SECRET}")
 
     def {METHODS[0]}(self):
         self.assertEqual(task_func([]), 0)
@@ -66,6 +66,20 @@ class TestSuitePrivacy:
         page = suite_server.stub.ListQuestions(pb.ListQuestionsRequest(release_date_start="2026-01-01"))
         assert [q.id for q in page.questions] == ["private/suite"]
         assert_private(page.SerializeToString())
+
+    @pytest.mark.parametrize(
+        ("code", "verdict"),
+        [
+            ("def task_func(values):\n    return sum(values)\n", pb.ACCEPTED),
+            ("def task_func(values):\n    return 7\n", pb.WRONG_ANSWER),
+            ("    raise ValueError('no')\n", pb.RUNTIME_ERROR),  # a body: the code prompt goes first
+        ],
+    )
+    def test_grade(self, suite_server: RunningServer, code: str, verdict: int) -> None:
+        response = grade(suite_server.stub, "private/suite", code)
+        assert response.verdict == verdict
+        assert len(response.tests) == 2
+        assert_private(response.SerializeToString())
 
     def test_nothing_in_the_log(self, suite_server: RunningServer, server_log: io.StringIO) -> None:
         suite_server.stub.GetQuestion(pb.GetQuestionRequest(question_id="private/suite"))

@@ -4,6 +4,7 @@ BigCodeBench, grader.v1), the suite's method listing, storage and the withheld-s
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,13 @@ class TestSuiteMethods:
         )
         # Sorted as strings, as the loader sorts: upper case first.
         assert suite_methods(source) == ("testCamel", "test_async", "test_b")
+
+    def test_parsing_prints_nothing(self, capsys: pytest.CaptureFixture[str]) -> None:
+        source = 'class TestCases:\n    def test_x(self):\n        return "SECRET \\d"\n'
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a warning would be an exception here
+            assert suite_methods(source) == ("test_x",)
+        assert capsys.readouterr() == ("", "")
 
     def test_the_last_definition_wins(self) -> None:
         source = (
@@ -178,6 +186,8 @@ BAD_ROWS: list[tuple[dict[str, Any], str]] = [
     (livebench_generation_row(entry_point=""), "field 'entry_point': must not be empty"),
     (livebench_generation_row(expected_time="fast"), "field 'expected_time': expected a number"),
     (livebench_generation_row(expected_time=-1), "field 'expected_time': must be between"),
+    (livebench_generation_row(expected_time=10**400), "field 'expected_time': must be between"),
+    (livebench_generation_row(expected_time=float("nan")), "field 'expected_time': must be between"),
     (livebench_generation_row(turns=[]), "field 'turns': expected a non-empty list"),
     (livebench_generation_row(tests=7), "field 'tests': expected a string"),
     (livebench_code_completion_row(partial_solution=None), "field 'partial_solution': expected a string"),

@@ -50,6 +50,7 @@ def lcb_test(inp: str, out: str, testtype: str = "stdin") -> dict[str, str]:
     return {"input": inp, "output": out, "testtype": testtype}
 
 
+SUITE = "import unittest\nclass TestCases(unittest.TestCase):\n    def test_a(self): pass\n"
 LEETCODE_HEADER = "from typing import *\n"
 LEETCODE_STARTER = (
     "class Solution:\n    def solve(self, n: int, queries: List[List[int]]) -> List[int]:\n        "
@@ -117,6 +118,21 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "question_id": "1873_A",
         "private_test_cases": json.dumps([lcb_test("1\nacb\n", "YES\n")]),
     },
+    "native-unittest": {
+        "format": "grader.v1", "id": "u/1", "title": "U", "kind": "unittest", "entry_point": "f",
+        "code_prompt": "def f(x):\n", "suite": SUITE, "image": "bigcodebench", "limits": {"memory_mb": 512},
+    },
+    "livebench-code-generation": {
+        "question_id": "c9d3", "category": "coding", "task": "code_generation", "turns": ["Write f."],
+        "question_title": "f", "entry_point": "f", "code_prompt": "def f(x):\n", "expected_time": 1.5,
+        "release_date": "2025-05-30", "livebench_release_date": "2025-05-30",
+    },
+    "withheld-suite": {"question_id": "c9d3", "tests": SUITE},
+    "bigcodebench": {
+        "task_id": "BigCodeBench/1", "complete_prompt": "def f(x):\n    \"\"\"Doc.\"\"\"\n",
+        "instruct_prompt": "Write f.", "code_prompt": "def f(x):\n", "canonical_solution": "    return x\n",
+        "test": SUITE, "entry_point": "f", "libs": "[]", "doc_struct": "{}",
+    },
 }  # fmt: skip
 
 EVALPLUS_TEMPLATE: dict[str, Any] = {
@@ -160,7 +176,8 @@ JSON_VALUES = st.recursive(
 
 
 IDENTIFYING = ("format", "question_id", "private_test_cases", "task_id", "entry_point", "input_output",
-               "test", "turns", "original_json", "question_content")  # fmt: skip
+               "test", "turns", "original_json", "question_content", "tests", "complete_prompt",
+               "instruct_prompt", "code_prompt")  # fmt: skip
 """The keys the formats are told apart by."""
 
 
@@ -346,6 +363,8 @@ TEMPLATE_FORMATS = {
     "livebench": RowFormat.LIVEBENCH, "livebench-completion": RowFormat.LIVEBENCH,
     "livecodebench": RowFormat.LIVECODEBENCH, "humaneval": RowFormat.HUMANEVAL,
     "leetcode": RowFormat.LEETCODE, "withheld": RowFormat.WITHHELD,
+    "native-unittest": RowFormat.NATIVE, "livebench-code-generation": RowFormat.LIVEBENCH,
+    "withheld-suite": RowFormat.WITHHELD, "bigcodebench": RowFormat.BIGCODEBENCH,
 }  # fmt: skip
 
 
@@ -354,10 +373,12 @@ def shape_of(keys: Collection[str]) -> RowFormat | None:
     has = set(keys)
     if "format" in has:
         return RowFormat.NATIVE
-    if has == {"question_id", "private_test_cases"}:
+    if has in ({"question_id", "private_test_cases"}, {"question_id", "tests"}):
         return RowFormat.WITHHELD
     if {"task_id", "entry_point", "input_output"} <= has:
         return RowFormat.LEETCODE
+    if {"task_id", "complete_prompt", "instruct_prompt", "code_prompt", "test", "entry_point"} <= has:
+        return RowFormat.BIGCODEBENCH
     if {"task_id", "test"} <= has:
         return RowFormat.HUMANEVAL
     if "question_id" in has and has & {"turns", "original_json"}:
