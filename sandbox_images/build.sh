@@ -22,21 +22,22 @@ build_bigcodebench() {
   hash=$( (echo "$python_image"; cat "$dir/Dockerfile" "$dir/requirements.lock" "$dir/pip.lock") \
     | sha256sum | cut -c1-12)
   if ! docker image inspect "$image:$hash" >/dev/null 2>&1; then
-    local cache=${GRADER_WHEEL_CACHE:-/var/cache/grader/wheels} stamp
+    local cache=${GRADER_WHEEL_CACHE:-/var/cache/grader/wheels}
+    local locks=(-r "$dir/requirements.lock" -r "$dir/pip.lock")
     [ -x .venv/bin/python ] && export GRADER_PIP_PYTHON=${GRADER_PIP_PYTHON:-.venv/bin/python}
     source "$dir/pip.sh"
-    stamp=$cache/.complete-$(cat "$dir/requirements.lock" "$dir/pip.lock" | sha256sum | cut -c1-16)
-    if [ ! -e "$stamp" ]; then
-      echo "downloading the wheels of $dir/requirements.lock into $cache (about 330 MB)..."
-      mkdir -p "$cache"
-      grader_pip download -q --no-deps --require-hashes -r "$dir/requirements.lock" -r "$dir/pip.lock" -d "$cache"
-      touch "$stamp"
-    fi
     ctx=$(mktemp -d /tmp/grader-ctx.XXXXXX)   # global: the EXIT trap outlives this function
     trap 'rm -rf "$ctx"' EXIT
-    # Exactly the locked files, their hashes checked again, with no index: the cache may hold others.
-    grader_pip download -q --no-index --find-links "$cache" --no-deps --require-hashes \
-      -r "$dir/requirements.lock" -r "$dir/pip.lock" -d "$ctx/wheels"
+    # Exactly the locked files, their hashes checked, from the cache with no index (it may hold
+    # others); what it lacks is downloaded first.
+    if ! grader_pip download -q --no-index --find-links "$cache" --no-deps --require-hashes "${locks[@]}" \
+        -d "$ctx/wheels" 2>/dev/null; then
+      echo "downloading the wheels of $dir/requirements.lock into $cache (about 330 MB)..."
+      mkdir -p "$cache"
+      grader_pip download -q --no-deps --require-hashes "${locks[@]}" -d "$cache"
+      grader_pip download -q --no-index --find-links "$cache" --no-deps --require-hashes "${locks[@]}" \
+        -d "$ctx/wheels"
+    fi
     cp "$dir/Dockerfile" "$dir/requirements.lock" "$ctx/"
     docker build -q --network none --build-arg SANDBOX_IMAGE="$python_image" \
       --label grader.image-hash="$hash" -t "$image:$hash" "$ctx" >/dev/null 2> >(grep -v -e DEPRECATED \
