@@ -15,10 +15,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 lang=${1:-python}
 suite=${DEBIAN_SUITE:-bookworm}
+# numpy: model-written solutions use it, and EvalPlus's reference environment has it;
+# sortedcontainers: LeetCodeDataset's header imports it.
+python_include=python3,python3-numpy,python3-sortedcontainers
+
+# The base's tag names what it holds, so changing the package list builds a new one.
+base_name() { echo "grader-base-$1:$suite-$(echo "$2" | sha256sum | cut -c1-8)"; }
 
 build_bigcodebench() {
-  local python_image dir=sandbox_images/bigcodebench image=grader-sandbox-bigcodebench hash alias
+  local python_image base dir=sandbox_images/bigcodebench image=grader-sandbox-bigcodebench hash alias
   python_image=$(sandbox_images/build.sh python | tail -1)
+  base=$(base_name python "$python_include")
   hash=$( (echo "$python_image"; cat "$dir/Dockerfile" "$dir/requirements.lock" "$dir/pip.lock") \
     | sha256sum | cut -c1-12)
   if ! docker image inspect "$image:$hash" >/dev/null 2>&1; then
@@ -39,7 +46,7 @@ build_bigcodebench() {
         -d "$ctx/wheels"
     fi
     cp "$dir/Dockerfile" "$dir/requirements.lock" "$ctx/"
-    docker build -q --network none --build-arg SANDBOX_IMAGE="$python_image" \
+    docker build -q --network none --build-arg BASE_IMAGE="$base" --build-arg SANDBOX_IMAGE="$python_image" \
       --label grader.image-hash="$hash" -t "$image:$hash" "$ctx" >/dev/null 2> >(grep -v -e DEPRECATED \
       -e 'Install the buildx' -e docs.docker.com/go/buildx -e '^ *$' >&2)
     rm -rf "$ctx"
@@ -53,14 +60,11 @@ build_bigcodebench() {
 }
 
 case $lang in
-  # numpy: model-written solutions use it, and EvalPlus's reference environment has it;
-  # sortedcontainers: LeetCodeDataset's header imports it.
-  python) include=python3,python3-numpy,python3-sortedcontainers ;;
+  python) include=$python_include ;;
   bigcodebench) build_bigcodebench; exit 0 ;;
   *) echo "unknown sandbox language: $lang" >&2; exit 2 ;;
 esac
-# The base's tag names what it holds, so changing the package list builds a new one.
-base=grader-base-$lang:$suite-$(echo "$include" | sha256sum | cut -c1-8)
+base=$(base_name "$lang" "$include")
 image=grader-sandbox-$lang
 
 if ! docker image inspect "$base" >/dev/null 2>&1; then

@@ -75,7 +75,7 @@ IMPORT_ALL = textwrap.dedent(
 # a figure saved in the working directory, and the modules the zygote preloads.
 ENVIRONMENT = textwrap.dedent(
     """
-    import importlib, json, os
+    import importlib, json, os, subprocess, sys
     for var in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
         os.makedirs(os.environ[var], exist_ok=True)
     for var in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
@@ -92,6 +92,10 @@ ENVIRONMENT = textwrap.dedent(
     print(json.dumps({
         "env": {k: os.environ.get(k) for k in ("MPLBACKEND", "HOME", "XDG_CACHE_HOME")},
         "backend": matplotlib.get_backend(),
+        "default_backend": subprocess.run(
+            [sys.executable, "-c", "import matplotlib; print(matplotlib.get_backend())"],
+            env={"PATH": os.environ["PATH"], "HOME": "/tmp"}, capture_output=True, text=True,
+        ).stdout.strip(),
         "cache": matplotlib.get_cachedir(),
         "figure": os.path.getsize("figure.png"),
         "preload": preload,
@@ -148,6 +152,7 @@ class TestBigCodeBenchImage:
             "XDG_CACHE_HOME": "/tmp/home/.cache",
         }
         assert result["backend"] == "agg"
+        assert result["default_backend"] == "agg"  # without MPLBACKEND: the image's matplotlibrc
         assert result["cache"] == "/tmp/home/.cache/matplotlib"
         assert isinstance(result["figure"], int) and result["figure"] > 0
         preload = result["preload"]
