@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox.command import DockerSettings, container_args
-from tests.support.server import IMAGE, TEST_RUNTIME, require_docker
+from grader.v1 import grader_pb2 as pb
+from tests.support.server import IMAGE, TEST_RUNTIME, docker_settings, grade, require_docker, start_server
 
 REPO = Path(__file__).resolve().parents[2]
 LOCK = REPO / "sandbox_images" / "bigcodebench" / "requirements.lock"
@@ -105,6 +106,17 @@ ENVIRONMENT = textwrap.dedent(
 )
 
 
+# A correct answer to it/add that also says whether the zygote preloaded the image's modules.
+PRELOADED_ADD = textwrap.dedent(
+    """
+    import sys
+    preloaded = {"pandas", "numpy", "matplotlib.pyplot", "sklearn", "scipy", "seaborn"} <= set(sys.modules)
+    a, b = map(int, input().split())
+    print(a + b if preloaded else "not preloaded")
+    """
+)
+
+
 def require_image() -> None:
     require_docker()
     inspect = ["docker", "image", "inspect", BIGCODEBENCH_IMAGE]
@@ -173,3 +185,17 @@ class TestBigCodeBenchImage:
         )
         # The wheels are copied into the build's first stage only; no layer of the image holds them.
         assert "/wheels" not in history.stdout
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="grader/runner/zygotes.py starts the root zygote with the fixed CHILD_ENV, so the image's "
+        "GRADER_PRELOAD never reaches child.main's preload(): every submission imports pandas anew",
+    )
+    def test_submissions_fork_with_the_preloaded_modules(self, bank_path: Path) -> None:
+        require_image()
+        running = start_server(bank_path, docker_settings(image=BIGCODEBENCH_IMAGE))
+        try:
+            response = grade(running.stub, "it/add", PRELOADED_ADD)
+        finally:
+            running.stop()
+        assert response.verdict == pb.ACCEPTED
