@@ -15,8 +15,10 @@ $(VENV_STAMP): pyproject.toml
 docker:
 	scripts/ensure_docker.sh
 
-image: docker
+# Both sandbox images; bigcodebench downloads its wheels with the venv's pip (docs/operations.md).
+image: docker $(VENV_STAMP)
 	sandbox_images/build.sh python
+	sandbox_images/build.sh bigcodebench
 
 demo: setup
 	.venv/bin/grader demo
@@ -28,7 +30,7 @@ test: setup lint
 # registers runsc with the engine).
 test-runsc: setup
 	GRADER_TEST_RUNTIME=runsc $(PY) -m pytest -q tests/security tests/integration/test_grading.py \
-		tests/integration/test_pool_isolation.py
+		tests/integration/test_pool_isolation.py tests/integration/test_bigcodebench_image.py
 
 # The hypothesis properties, randomized (fresh examples each run, unlike CI's fixed ones) and
 # much longer: nightly-style, not in CI. A failure prints the blob that replays it.
