@@ -92,7 +92,10 @@ def assignments(parse_value: Callable[[str], Any]) -> Callable[[str], Assignment
             name, equals, value = item.partition("=")
             if not equals or not name.strip():
                 raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {item!r}")
-            found[name.strip()] = parse_value(value.strip())
+            try:
+                found[name.strip()] = parse_value(value.strip())
+            except argparse.ArgumentTypeError as exc:
+                raise argparse.ArgumentTypeError(f"{name.strip()}: {exc}") from None
         return found
 
     return parse

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast
 
 import grpc
 import structlog
@@ -112,7 +112,6 @@ class ServerSettings:
     """The largest GradeBatch request; a Grade takes at most twice `max_code_bytes` and a little."""
 
 
-@runtime_checkable
 class ImagesInBank(Protocol):
     """What the server asks the bank about environments: which of them its questions use."""
 
@@ -121,7 +120,10 @@ class ImagesInBank(Protocol):
 
 def images_used(bank: object) -> set[str]:
     """The environments the bank's questions use (the default one for a bank that cannot say)."""
-    return bank.images() if isinstance(bank, ImagesInBank) else {DEFAULT}
+    # Asked by name, not by isinstance: a runtime Protocol caches the answer per class.
+    if not callable(getattr(bank, "images", None)):
+        return {DEFAULT}
+    return set(cast(ImagesInBank, bank).images())
 
 
 def connection_age_options(settings: ServerSettings) -> list[tuple[str, int]]:
