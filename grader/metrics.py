@@ -2,8 +2,8 @@
 
 Each server has its own registry (never prometheus_client's global one), so several servers in
 one process count apart. Gauges are read from the live objects at scrape time. Labels carry only
-names from fixed sets (RPC names, status names, verdicts, recycle reasons): never a question id, a
-request id or anything a client sent.
+names from fixed sets (RPC names, status names, verdicts, recycle reasons, the sandbox environments
+of the server's settings): never a question id, a request id or anything a client sent.
 """
 
 from __future__ import annotations

@@ -82,9 +82,8 @@ def used_by_the_bank(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 
 
 class TestUnusedEnvironment:
-    def test_no_container_and_no_check_for_an_image_no_question_uses(
-        self, default_bank: Path, used_by_the_bank: set[str]
-    ) -> None:
+    def test_no_container_and_no_check_for_an_image_no_question_uses(self, default_bank: Path) -> None:
+        # The bank says which environments it uses (its questions all use the default one).
         running = serve(default_bank)
         try:
             owner = running.server.docker.settings.owner
