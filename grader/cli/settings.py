@@ -61,32 +61,27 @@ def image_pool(text: str) -> ImagePool:
     return pool
 
 
-IMAGES = Setting(
-    "--images",
-    config.Assignments(DEFAULT_IMAGES),
-    "the image of each named sandbox environment a question may ask for, NAME=IMAGE[,...];"
-    " repeatable, added to (or replacing by name) the default",
-    parse=config.assignments(image_reference),
-    metavar="NAME=IMAGE",
-    note="`--sandbox-image` is the default environment's (questions that name none). No container"
-    " is started and no image is checked for an environment no question of the bank uses; a bank"
-    " question naming an environment without an image stops the start (exit 2). See"
-    " docs/operations.md, Sandbox environments",
-)
-IMAGE_POOLS = Setting(
-    "--image-pools",
-    config.Assignments(DEFAULT_IMAGE_POOLS),
-    "warm pool of each named environment, NAME=SIZE[:MEMORY_MB][,...] (size 0: a fresh container"
-    " per submission); repeatable, added to (or replacing by name) the default",
-    parse=config.assignments(image_pool),
-    metavar="NAME=SIZE[:MB]",
-    note="an environment not listed gets `--pool-size` and `--pool-memory-mb`; MEMORY_MB left out:"
-    " the environment's default (bigcodebench: 2048), else `--pool-memory-mb`. `--pool-max-uses`"
-    " applies to every pool",
-)
+def _named(flag: str, default: Mapping[str, Any], value: Any, metavar: str, help: str, note: str) -> Setting:
+    """A repeatable `NAME=VALUE[,...]` setting over named sandbox environments."""
+    return Setting(flag, config.Assignments(default), help, parse=config.assignments(value), metavar=metavar,
+                   note=note)  # fmt: skip
+
 
 # One row a setting, laid out as a table: the formatter would spread each over six lines.
 # fmt: off
+IMAGES = _named("--images", DEFAULT_IMAGES, image_reference, "NAME=IMAGE",
+                "the image of each named sandbox environment a question may ask for, NAME=IMAGE[,...];"
+                " repeatable, added to (or replacing by name) the default",
+                "`--sandbox-image` is the default environment's (questions that name none). No container"
+                " is started and no image is checked for an environment no question of the bank uses; a"
+                " bank question naming an environment without an image stops the start (exit 2). See"
+                " docs/operations.md, Sandbox environments")
+IMAGE_POOLS = _named("--image-pools", DEFAULT_IMAGE_POOLS, image_pool, "NAME=SIZE[:MB]",
+                     "warm pool of each named environment, NAME=SIZE[:MEMORY_MB][,...] (size 0: a fresh"
+                     " container per submission); repeatable, added to (or replacing by name) the default",
+                     "an environment not listed gets `--pool-size` and `--pool-memory-mb`; MEMORY_MB left"
+                     " out: the environment's default (bigcodebench: 2048), else `--pool-memory-mb`."
+                     " `--pool-max-uses` applies to every pool")
 LISTEN = (
     Setting("--bank", "", "the bank file"),
     _server("host", "--host", "where to listen"),
