@@ -75,7 +75,7 @@ IMAGES = _named("--images", DEFAULT_IMAGES, image_reference, "NAME=IMAGE",
                 "`--sandbox-image` is the default environment's (questions that name none). No container"
                 " is started and no image is checked for an environment no question of the bank uses; a"
                 " bank question naming an environment without an image stops the start (exit 2). See"
-                " docs/operations.md, Sandbox environments")
+                " [operations.md](operations.md#sandbox-environments)")
 IMAGE_POOLS = _named("--image-pools", DEFAULT_IMAGE_POOLS, image_pool, "NAME=SIZE[:MB]",
                      "warm pool of each named environment, NAME=SIZE[:MEMORY_MB][,...] (size 0: a fresh"
                      " container per submission); repeatable, added to (or replacing by name) the default",
