@@ -115,15 +115,18 @@ class ServerSettings:
 class ImagesInBank(Protocol):
     """What the server asks the bank about environments: which of them its questions use."""
 
-    def images(self) -> set[str]: ...
+    def images(self) -> set[str]:
+        """The environments its questions name (the default one left out)."""
+        ...
 
 
 def images_used(bank: object) -> set[str]:
-    """The environments the bank's questions use (the default one for a bank that cannot say)."""
+    """The environments to start: the default one, whose image is always there, and those the
+    bank's questions name."""
     # Asked by name, not by isinstance: a runtime Protocol caches the answer per class.
     if not callable(getattr(bank, "images", None)):
         return {DEFAULT}
-    return set(cast(ImagesInBank, bank).images())
+    return {DEFAULT} | cast(ImagesInBank, bank).images()
 
 
 def connection_age_options(settings: ServerSettings) -> list[tuple[str, int]]:

@@ -49,10 +49,10 @@ from typing import Any, NoReturn
 
 if __package__:  # imported as grader.runner.child
     from grader.runner.codec import MESSAGE_LIMIT, call_arguments, tagged
-    from grader.runner.suite import run_suite
+    from grader.runner.suite import SUITE_MODULE, run_suite, with_suite
 else:  # run as a script in the sandbox, with no PYTHONPATH: its own directory is sys.path[0]
     from codec import MESSAGE_LIMIT, call_arguments, tagged  # type: ignore[import-not-found,no-redef]
-    from suite import run_suite  # type: ignore[import-not-found,no-redef]
+    from suite import SUITE_MODULE, run_suite, with_suite  # type: ignore[import-not-found,no-redef]
 
 # LiveCodeBench runs candidates with this import block in front; questions from it rely on it
 # (e.g. `List[int]` annotations without importing typing).
@@ -69,12 +69,6 @@ LCB_PRELUDE = "\n".join(
 )
 
 CODE_PATH = "/code/main.py"
-SUITE_PATH = "/code/suite.py"
-SUITE_MODULE = "__test__"
-"""The module an answer and its unittest suite run as (LiveBench's name for it)."""
-NOT_WITH_SUITE = "the answer does not compile with the question's tests appended"
-"""unittest: the answer compiles alone but not with the suite after it; the compiler's message
-would quote the hidden suite, so this is all that is said."""
 PRELOAD_ENV = "GRADER_PRELOAD"
 """Modules (comma-separated) the root zygote imports once per container, so each submission forks
 with them loaded (an image with heavy libraries sets it)."""
@@ -167,14 +161,11 @@ def serve_submission(control: socket.socket, kind: str, entry_point: str, prelud
         send(control, compile_error=f"{type(exc).__name__}: {exc}"[:2000])
         return
     if kind == "unittest":
-        with open(SUITE_PATH, encoding="utf-8", errors="replace") as f:
-            suite = f.read()
-        try:  # as LiveBench runs them: one module, the answer then the suite
-            code = compile(source + "\n" + suite, SUITE_MODULE + ".py", "exec", dont_inherit=True)
-        except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):
-            send(control, compile_error=NOT_WITH_SUITE)
+        module = with_suite(source)
+        if isinstance(module, str):
+            send(control, compile_error=module)
             return
-        del suite
+        code = module
     del source
     send(control, ready=True)
 

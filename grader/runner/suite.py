@@ -30,6 +30,12 @@ import unittest.suite
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+SUITE_PATH = "/code/suite.py"
+SUITE_MODULE = "__test__"
+"""The module an answer and its suite run as (LiveBench's name for it)."""
+NOT_WITH_SUITE = "the answer does not compile with the question's tests appended"
+"""The answer compiles alone but not with the suite after it: the compiler's message would quote
+the hidden suite, so this is all that is said (the answer alone is compiled first)."""
 WORK_DIR = "/tmp/work"
 """The suite's working directory (tests write files there); on the tmpfs every reset empties."""
 PRIVATE_DIRS = ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "MPLCONFIGDIR")
@@ -192,6 +198,17 @@ class Recorder(unittest.result.TestResult):
     def finish(self, index: int, outcome: str, exception: str = "") -> None:
         self.reported.add(index)
         self.report(i=index, outcome=outcome, **({"exception": exception} if exception else {}))
+
+
+def with_suite(source: str) -> types.CodeType | str:
+    """The answer and the suite (read from SUITE_PATH) compiled as one module, as LiveBench runs
+    them; or the compile error to report."""
+    with open(SUITE_PATH, encoding="utf-8", errors="replace") as f:
+        suite = f.read()
+    try:
+        return compile(source + "\n" + suite, SUITE_MODULE + ".py", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):
+        return NOT_WITH_SUITE
 
 
 def prepare_directories() -> None:
