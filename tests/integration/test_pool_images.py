@@ -1,6 +1,7 @@
 """A warm pool per sandbox environment, on the real engine: an environment no question of the bank
-uses costs nothing (its image need not even exist); one the bank uses that cannot start containers
-makes health NOT_SERVING while the others go on grading; a program runs in its environment's pool."""
+uses costs nothing (its image need not even exist); a question naming an environment runs in that
+environment's pool; one the bank uses whose image is missing makes health NOT_SERVING and its
+questions UNAVAILABLE while the default environment goes on grading."""
 
 from __future__ import annotations
 
@@ -8,22 +9,44 @@ import asyncio
 import json
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from grader.bank.store import BankStore
+from grader.bank.build import build_bank
 from grader.sandbox.interface import Limits, Prelude, Program, ProgramKind
 from grader.sandbox.pool import PoolSettings
 from grader.sandbox.router import ImagePool, ImageRouter, environments
 from grader.sandbox.runtimes import limit_args
 from grader.v1 import grader_pb2 as pb
-from tests.support.server import IMAGE, RunningServer, docker_settings, grade, require_docker, start_server
+from tests.support.bank_rows import native_row, native_unittest_row
+from tests.support.server import (
+    IMAGE,
+    RunningServer,
+    docker_settings,
+    grade,
+    require_docker,
+    start_server,
+    write_jsonl,
+)
 
 BOGUS = "grader-sandbox-bogus-never-built:none"
 ECHO = "print(input())"
 ADD = "a, b = map(int, input().split())\nprint(a + b)\n"
+SUITE_QUESTION = native_unittest_row()["id"]
+SUITE_ANSWER = "def task_func(values):\n    return sum(values)\n"
+NATIVE_QUESTION = native_row()["id"]
+NATIVE_ANSWER = "for _ in range(int(input())):\n    a, b = map(int, input().split())\n    print(a + b)\n"
+SUITE = """import unittest
+class TestCases(unittest.TestCase):
+    def test_one(self):
+        self.assertEqual(task_func([1]), 1)
+    def test_two(self):
+        self.assertEqual(task_func([1, 2]), 3)
+"""
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
@@ -50,9 +73,9 @@ def health(server: RunningServer) -> int:
     return int(stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=10).status)
 
 
-def wait_for(condition: object, what: str, timeout_s: float = 120.0) -> None:
+def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 120.0) -> None:
     deadline = time.monotonic() + timeout_s
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
 
@@ -73,12 +96,16 @@ def default_bank(bank_path: Path) -> Path:
     return bank_path
 
 
-@pytest.fixture
-def used_by_the_bank(monkeypatch: pytest.MonkeyPatch) -> set[str]:
-    """What the bank says its questions use (BankStore.images, stood in for here)."""
-    used = {""}
-    monkeypatch.setattr(BankStore, "images", lambda self: set(used), raising=False)
-    return used
+@pytest.fixture(scope="module")
+def suite_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A default-image question and a unittest one that names the bigcodebench environment."""
+    require_docker()
+    tmp = tmp_path_factory.mktemp("images")
+    rows = [native_row(), native_unittest_row(image="bigcodebench", suite=SUITE)]
+    del rows[1]["reference"]  # no reference to check: the build needs no sandbox
+    out = tmp / "bank.db"
+    build_bank(out, [write_jsonl(tmp / "rows.jsonl", rows)])
+    return out
 
 
 class TestUnusedEnvironment:
@@ -101,16 +128,35 @@ class TestUnusedEnvironment:
         assert images_of_containers(owner) == []
 
 
-class TestUsedEnvironmentThatCannotStart:
-    def test_health_not_serving_and_the_default_environment_still_grades(
-        self, default_bank: Path, used_by_the_bank: set[str]
-    ) -> None:
-        used_by_the_bank.add("bigcodebench")
-        running = serve(default_bank)
+class TestUsedEnvironments:
+    """A bank whose questions name the bigcodebench environment: its pool starts with the server."""
+
+    def test_each_question_in_its_environments_pool(self, suite_bank: Path) -> None:
+        # The test image stands in for the bigcodebench one: the suite needs no library.
+        running = start_server(suite_bank, pool=PoolSettings(size=1), images={"bigcodebench": IMAGE},
+                               image_pools={"bigcodebench": ImagePool(1)})  # fmt: skip
+        try:
+            router = running.server.router
+            assert router.started == {"", "bigcodebench"}
+            assert health(running) == SERVING
+            suite = grade(running.stub, SUITE_QUESTION, SUITE_ANSWER)
+            assert suite.verdict == pb.ACCEPTED, suite
+            assert suite.tests_total == 2
+            assert grade(running.stub, NATIVE_QUESTION, NATIVE_ANSWER).verdict == pb.ACCEPTED
+            assert (router.pools["bigcodebench"].stats.leases, router.pools[""].stats.leases) == (1, 1)
+        finally:
+            running.stop()
+
+    def test_an_image_that_is_missing_turns_health_not_serving(self, suite_bank: Path) -> None:
+        running = serve(suite_bank)
         try:
             assert health(running) == NOT_SERVING
             assert running.server.router.started == {"", "bigcodebench"}
-            assert grade(running.stub, "it/add", ADD).verdict == pb.ACCEPTED
+            with pytest.raises(grpc.RpcError) as info:
+                grade(running.stub, SUITE_QUESTION, SUITE_ANSWER)
+            assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+            # The default environment goes on grading meanwhile.
+            assert grade(running.stub, NATIVE_QUESTION, NATIVE_ANSWER).verdict == pb.ACCEPTED
             assert set(images_of_containers(running.server.docker.settings.owner)) == {IMAGE}
         finally:
             running.stop()
