@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from grader.v1 import grader_pb2 as pb
 from tests.support.bank_rows import native_row, native_unittest_row
 from tests.support.server import (
     IMAGE,
+    TEST_RUNTIME,
     RunningServer,
     docker_settings,
     grade,
@@ -193,3 +195,26 @@ class TestRouting:
             assert await asyncio.to_thread(container_memories, docker.owner) == sorted(expected)
         finally:
             await router.close()
+
+
+class TestBankBuild:
+    """`grader bank build` checks a reference in its question's environment, started on first need."""
+
+    def build(self, tmp: Path, rows: list[dict[str, object]], bcb: str) -> subprocess.CompletedProcess[str]:
+        source = write_jsonl(tmp / "rows.jsonl", rows)
+        command = [sys.executable, "-m", "grader.cli", "bank", "build", "--out", str(tmp / "bank.db"),
+                   "--sandbox-image", IMAGE, "--runtime", TEST_RUNTIME, "--concurrency", "1",
+                   "--images", f"bigcodebench={bcb}", str(source)]  # fmt: skip
+        return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+    def test_in_the_questions_environment(self, tmp_path: Path) -> None:
+        require_docker()
+        rows: list[dict[str, object]] = [native_unittest_row(id="default/sum", suite=SUITE)]
+        assert self.build(tmp_path, rows, BOGUS).returncode == 0  # bigcodebench: needed by none
+        rows.append(native_unittest_row(id="bcb/sum", image="bigcodebench", suite=SUITE))
+        missing = self.build(tmp_path, rows, BOGUS)
+        assert missing.returncode == 1
+        assert f"sandbox image {BOGUS} is missing" in missing.stderr
+        built = self.build(tmp_path, rows, IMAGE)
+        assert built.returncode == 0, built.stderr
+        assert "2 questions" in built.stderr
