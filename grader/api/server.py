@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, cast
 
 import grpc
 import structlog
@@ -112,23 +111,6 @@ class ServerSettings:
     """The largest GradeBatch request; a Grade takes at most twice `max_code_bytes` and a little."""
 
 
-class ImagesInBank(Protocol):
-    """What the server asks the bank about environments: which of them its questions use."""
-
-    def images(self) -> set[str]:
-        """The environments its questions name (the default one left out)."""
-        ...
-
-
-def images_used(bank: object) -> set[str]:
-    """The environments to start: the default one, whose image is always there, and those the
-    bank's questions name."""
-    # Asked by name, not by isinstance: a runtime Protocol caches the answer per class.
-    if not callable(getattr(bank, "images", None)):
-        return {DEFAULT}
-    return {DEFAULT} | cast(ImagesInBank, bank).images()
-
-
 def connection_age_options(settings: ServerSettings) -> list[tuple[str, int]]:
     """gRPC channel arguments that bound a connection's age (none when unlimited)."""
     if settings.max_connection_age_s <= 0:
@@ -166,8 +148,9 @@ class GraderServer:
         self.docker = self.router.dockers[DEFAULT]
         self.pool = self.router.pools.get(DEFAULT)
         self.sandbox: Sandbox = sandbox or self.router
-        # The environments to start; one the server has no image for stops it here, before serving.
-        self.images = images_used(self.bank)
+        # The environments to start: the default one, whose image is always there, and those the
+        # bank's questions name; one the server has no image for stops it here, before serving.
+        self.images = {DEFAULT} | self.bank.images()
         if self.sandbox is self.router:
             self.router.require(self.images)
         self.health = HealthReporter(self.sandbox, settings.health_interval_s, bank=self.bank)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from grader.api.server import GraderServer, ServerSettings, images_used
+from grader.api.server import GraderServer, ServerSettings
 from grader.bank.store import BankStore
 from grader.metrics import Metrics
 from grader.programs import pooled_references
@@ -243,38 +243,32 @@ class TestUnusedImages:
 
 
 class TestServer:
-    """The server starts the environments its bank uses, asking the bank which."""
+    """The server starts the default environment and those its bank's questions name."""
 
-    @pytest.fixture
-    def bank(self, tmp_path: Path) -> Path:
-        path = tmp_path / "bank.db"
-        BankStore.create(path, [question("echo")])
+    def bank(self, tmp_path: Path, *images: str) -> Path:
+        path = tmp_path / f"bank-{len(images)}.db"
+        others = [question(f"q{n}", image=image) for n, image in enumerate(images)]
+        BankStore.create(path, [question("echo"), *others])
         return path
 
-    @pytest.fixture
-    def bank_images(self, monkeypatch: pytest.MonkeyPatch) -> set[str]:
-        used: set[str] = {""}
-        monkeypatch.setattr(BankStore, "images", lambda self: set(used), raising=False)
-        return used
+    async def test_the_environments_of_the_bank(self, tmp_path: Path) -> None:
+        for images, used in (((), {""}), (("bigcodebench", "bigcodebench"), {"", "bigcodebench"})):
+            server = GraderServer(ServerSettings(bank=self.bank(tmp_path, *images), port=0))
+            assert server.images == used
+            server.bank.close()
 
-    def test_a_bank_that_cannot_say_uses_the_default(self) -> None:
-        assert images_used(object()) == {""}
+    async def test_an_environment_without_an_image_stops_the_server(self, tmp_path: Path) -> None:
+        with pytest.raises(SandboxConfigError, match="no image for: 'other'"):
+            GraderServer(ServerSettings(bank=self.bank(tmp_path, "other"), port=0))
 
-    async def test_an_environment_without_an_image_stops_the_server(
-        self, bank: Path, bank_images: set[str]
-    ) -> None:
-        bank_images.add("other")
-        with pytest.raises(SandboxConfigError, match="'other'"):
-            GraderServer(ServerSettings(bank=bank, port=0))
-
-    async def test_an_injected_sandbox_is_not_routed(self, bank: Path, bank_images: set[str]) -> None:
-        bank_images.add("other")
-        server = GraderServer(ServerSettings(bank=bank, port=0), sandbox=FakeSandbox())
+    async def test_an_injected_sandbox_is_not_routed(self, tmp_path: Path) -> None:
+        settings = ServerSettings(bank=self.bank(tmp_path, "other"), port=0)
+        server = GraderServer(settings, sandbox=FakeSandbox())
         assert server.images == {"", "other"}
         server.bank.close()
 
-    async def test_pool_gauges_by_environment(self, bank: Path, bank_images: set[str]) -> None:
-        server = GraderServer(ServerSettings(bank=bank, port=0, pool=PoolSettings(size=1)))
+    async def test_pool_gauges_by_environment(self, tmp_path: Path) -> None:
+        server = GraderServer(ServerSettings(bank=self.bank(tmp_path), port=0, pool=PoolSettings(size=1)))
         text = server.metrics.exposition().decode()
         for image in ("default", "bigcodebench"):
             for state in ("idle", "busy"):
