@@ -23,17 +23,9 @@ from grader.sandbox.pool import PoolSettings
 from grader.sandbox.router import ImagePool, ImageRouter, environments
 from grader.sandbox.runtimes import limit_args
 from grader.v1 import grader_pb2 as pb
+from tests.support import server as support
 from tests.support.bank_rows import native_row, native_unittest_row
-from tests.support.server import (
-    IMAGE,
-    TEST_RUNTIME,
-    RunningServer,
-    docker_settings,
-    grade,
-    require_docker,
-    start_server,
-    write_jsonl,
-)
+from tests.support.server import IMAGE, RunningServer, grade, require_docker, start_server
 
 BOGUS = "grader-sandbox-bogus-never-built:none"
 ECHO = "print(input())"
@@ -106,7 +98,7 @@ def suite_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
     rows = [native_row(), native_unittest_row(image="bigcodebench", suite=SUITE)]
     del rows[1]["reference"]  # no reference to check: the build needs no sandbox
     out = tmp / "bank.db"
-    build_bank(out, [write_jsonl(tmp / "rows.jsonl", rows)])
+    build_bank(out, [support.write_jsonl(tmp / "rows.jsonl", rows)])
     return out
 
 
@@ -173,7 +165,7 @@ class TestRouting:
         asyncio.run(self._run())
 
     async def _run(self) -> None:
-        docker = docker_settings(owner=f"test-pool-images-{time.monotonic_ns()}")
+        docker = support.docker_settings(owner=f"test-pool-images-{time.monotonic_ns()}")
         found = environments(
             docker, PoolSettings(size=1, memory_limit_mb=256), {"other": IMAGE}, {"other": ImagePool(1, 384)}
         )
@@ -201,9 +193,9 @@ class TestBankBuild:
     """`grader bank build` checks a reference in its question's environment, started on first need."""
 
     def build(self, tmp: Path, rows: list[dict[str, object]], bcb: str) -> subprocess.CompletedProcess[str]:
-        source = write_jsonl(tmp / "rows.jsonl", rows)
+        source = support.write_jsonl(tmp / "rows.jsonl", rows)
         command = [sys.executable, "-m", "grader.cli", "bank", "build", "--out", str(tmp / "bank.db"),
-                   "--sandbox-image", IMAGE, "--runtime", TEST_RUNTIME, "--concurrency", "1",
+                   "--sandbox-image", IMAGE, "--runtime", support.TEST_RUNTIME, "--concurrency", "1",
                    "--images", f"bigcodebench={bcb}", str(source)]  # fmt: skip
         return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
 
