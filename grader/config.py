@@ -249,8 +249,8 @@ def effective(args: argparse.Namespace) -> dict[str, Any]:
     for dest, value in sorted(vars(args).items()):
         if dest in ("func", "command") or callable(value):
             continue
-        if isinstance(value, PurePath):
-            value = str(value)
+        if isinstance(value, PurePath | Assignments):
+            value = str(value)  # as it is written
         if is_secret(dest) and value not in (None, ""):
             value = MASK
         shown[dest] = value

@@ -57,6 +57,13 @@ class TestParsing:
         parse = config.assignments(image_pool)
         assert parse(str(config.Assignments(DEFAULT_IMAGE_POOLS))) == DEFAULT_IMAGE_POOLS
 
+    def test_logged_as_written(self) -> None:
+        args = build_parser().parse_args(["serve", "--bank", "b.db", "--image-pools", "bigcodebench=1:4096"])
+        config.resolve_env(args, {})
+        shown = config.effective(args)
+        assert shown["image_pools"] == "bigcodebench=1:4096"
+        assert shown["images"] == "bigcodebench=grader-sandbox-bigcodebench:latest"
+
 
 class TestBadValues:
     """Each stops `grader serve` before anything starts, exit 2, naming the setting."""
