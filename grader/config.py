@@ -76,6 +76,44 @@ def text(value: str) -> str:
     return value
 
 
+class Assignments(dict[str, Any]):
+    """`NAME=VALUE` pairs, written back as they are read (a setting's default is shown so)."""
+
+    def __str__(self) -> str:
+        return ",".join(f"{name}={value}" for name, value in self.items())
+
+
+def assignments(parse_value: Callable[[str], Any]) -> Callable[[str], Assignments]:
+    """A parser of `NAME=VALUE[,NAME=VALUE...]` (empty: none), each value by `parse_value`."""
+
+    def parse(text: str) -> Assignments:
+        found = Assignments()
+        for item in filter(None, (part.strip() for part in text.split(","))):
+            name, equals, value = item.partition("=")
+            if not equals or not name.strip():
+                raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {item!r}")
+            try:
+                found[name.strip()] = parse_value(value.strip())
+            except argparse.ArgumentTypeError as exc:
+                raise argparse.ArgumentTypeError(f"{name.strip()}: {exc}") from None
+        return found
+
+    return parse
+
+
+class MergeAssignments(argparse.Action):
+    """A repeatable flag of `assignments`: each use adds its pairs to those of the uses before
+    (the variable and the default are not merged: a flag replaces them, as every flag does)."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None
+    ) -> None:
+        current = getattr(namespace, self.dest, None)
+        merged = Assignments(current if isinstance(current, Assignments) else {})
+        merged.update(values)
+        setattr(namespace, self.dest, merged)
+
+
 _PARSER_OF_TYPE: dict[type, Callable[[str], Any]] = {int: integer, float: number, str: text}
 
 
@@ -161,6 +199,8 @@ class Setting:
         options: dict[str, Any] = {"type": self.parser, "default": self.from_env(), "help": self.help or None}
         if self.metavar:
             options["metavar"] = self.metavar
+        if isinstance(self.default, Assignments):
+            options["action"] = MergeAssignments
         parser.add_argument(self.flag, **(options | overrides))
 
 
@@ -209,8 +249,8 @@ def effective(args: argparse.Namespace) -> dict[str, Any]:
     for dest, value in sorted(vars(args).items()):
         if dest in ("func", "command") or callable(value):
             continue
-        if isinstance(value, PurePath):
-            value = str(value)
+        if isinstance(value, PurePath | Assignments):
+            value = str(value)  # as it is written
         if is_secret(dest) and value not in (None, ""):
             value = MASK
         shown[dest] = value

@@ -2,8 +2,8 @@
 
 Each server has its own registry (never prometheus_client's global one), so several servers in
 one process count apart. Gauges are read from the live objects at scrape time. Labels carry only
-names from fixed sets (RPC names, status names, verdicts, recycle reasons): never a question id, a
-request id or anything a client sent.
+names from fixed sets (RPC names, status names, verdicts, recycle reasons, the sandbox environments
+of the server's settings): never a question id, a request id or anything a client sent.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from typing import Protocol
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
@@ -39,6 +40,16 @@ RPC_BUCKETS_S = (
 )
 
 
+class PoolState(Protocol):
+    """What the pool gauges read from a warm pool at each scrape."""
+
+    @property
+    def idle(self) -> int: ...
+
+    @property
+    def busy(self) -> int: ...
+
+
 class MetricsPortError(Exception):
     """The metrics endpoint cannot listen where it was asked to."""
 
@@ -63,6 +74,10 @@ class Metrics:
         self.sandboxes_idle = Gauge(
             "grader_sandboxes_idle", "Warm sandboxes ready for a submission", registry=registry
         )
+        self.pool_containers = Gauge(
+            "grader_pool_containers", "Warm pool containers by sandbox environment, idle or busy",
+            ["image", "state"], registry=registry,
+        )  # fmt: skip
         self.container_starts = Counter(
             "grader_container_starts", "Sandbox containers started (warm pool and one-off)", registry=registry
         )
@@ -92,6 +107,11 @@ class Metrics:
         self.queue_depth.set_function(queue_depth)
         self.sandboxes_busy.set_function(busy)
         self.sandboxes_idle.set_function(idle)
+
+    def watch_pool(self, image: str, pool: PoolState) -> None:
+        """The pool gauges of one environment (a configured name: a fixed label set)."""
+        self.pool_containers.labels(image=image, state="idle").set_function(lambda: pool.idle)
+        self.pool_containers.labels(image=image, state="busy").set_function(lambda: pool.busy)
 
     def rpc_finished(self, rpc: str, code: str, seconds: float) -> None:
         self.requests.labels(rpc=rpc, code=code).inc()

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 from grader.bank import model
 from grader.bank.reference import ReferenceRun
 from grader.bank.suite_check import MethodRun
 from grader.sandbox.command import DockerSettings
-from grader.sandbox.docker import DockerSandbox
 from grader.sandbox.interface import Limits, Prelude, Program, ProgramKind, Sandbox, TestRun
-from grader.sandbox.pool import PoolSettings, WarmPool
+from grader.sandbox.pool import PoolSettings
+from grader.sandbox.router import DEFAULT_IMAGES, ImagePool, ImageRouter, environments
 
 REFERENCE_BATCH = 1000
 """Inputs of a canonical solution sent to its process at once."""
@@ -106,13 +106,15 @@ class SandboxReferences:
 
 
 @contextlib.asynccontextmanager
-async def pooled_references(settings: DockerSettings, concurrency: int) -> AsyncIterator[SandboxReferences]:
-    """Reference runs in a warm pool of `concurrency` containers, closed on leaving."""
-    docker = DockerSandbox(settings)
-    await docker.check()
-    pool = WarmPool(docker, PoolSettings(size=concurrency))
-    await pool.start()
+async def pooled_references(
+    settings: DockerSettings, concurrency: int, images: Mapping[str, str] | None = None
+) -> AsyncIterator[SandboxReferences]:
+    """Reference runs in warm pools of `concurrency` containers, one for each environment a
+    question needs (of `images`, else the built-in ones), started on first need; closed on leaving."""
+    images = DEFAULT_IMAGES if images is None else images
+    pools = {name: ImagePool(concurrency) for name in images}
+    router = ImageRouter(settings, environments(settings, PoolSettings(size=concurrency), images, pools))
     try:
-        yield SandboxReferences(pool)
+        yield SandboxReferences(router)
     finally:
-        await pool.close()
+        await router.close()

@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,9 +36,17 @@ from grader.bank.store import BankStore
 from grader.grading import GradingEngine
 from grader.metrics import Metrics, MetricsEndpoint
 from grader.sandbox.command import DockerSettings
-from grader.sandbox.docker import DockerSandbox
 from grader.sandbox.interface import Sandbox
-from grader.sandbox.pool import PoolSettings, WarmPool
+from grader.sandbox.pool import PoolSettings
+from grader.sandbox.router import (
+    DEFAULT,
+    DEFAULT_IMAGE_POOLS,
+    DEFAULT_IMAGES,
+    ImagePool,
+    ImageRouter,
+    environments,
+    label,
+)
 from grader.service import GraderService
 from grader.v1 import grader_pb2, grader_pb2_grpc
 
@@ -78,7 +87,12 @@ class ServerSettings:
     on the hidden inputs, off by default (docs/security.md)."""
     docker: DockerSettings = field(default_factory=DockerSettings)
     pool: PoolSettings | None = field(default_factory=PoolSettings)
-    """The warm pool; None starts a fresh container per submission instead."""
+    """The default image's warm pool; None starts a fresh container per submission instead."""
+    images: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_IMAGES))
+    """The image of each named sandbox environment (a question's `image`); the default
+    environment's is `docker.image`."""
+    image_pools: Mapping[str, ImagePool] = field(default_factory=lambda: dict(DEFAULT_IMAGE_POOLS))
+    """The warm pools of named environments; one not listed here gets `pool`'s settings."""
     tls_cert: Path | None = None
     """TLS (with `tls_key`); plaintext when None. See grader/api/credentials.py."""
     tls_key: Path | None = None
@@ -126,11 +140,19 @@ class GraderServer:
             owner = f"{socket.gethostname()}:{settings.port}" if settings.port else uuid.uuid4().hex
             docker = dataclasses.replace(docker, owner=owner)
         self.metrics = Metrics()
-        self.docker = DockerSandbox(docker, events=self.metrics)
-        self.pool = (
-            WarmPool(self.docker, settings.pool, events=self.metrics) if settings.pool is not None else None
+        self.router = ImageRouter(
+            docker,
+            environments(docker, settings.pool, settings.images, settings.image_pools),
+            events=self.metrics,
         )
-        self.sandbox: Sandbox = sandbox or self.pool or self.docker
+        self.docker = self.router.dockers[DEFAULT]
+        self.pool = self.router.pools.get(DEFAULT)
+        self.sandbox: Sandbox = sandbox or self.router
+        # The environments to start: the default one, whose image is always there, and those the
+        # bank's questions name; one the server has no image for stops it here, before serving.
+        self.images = {DEFAULT} | self.bank.images()
+        if self.sandbox is self.router:
+            self.router.require(self.images)
         self.health = HealthReporter(self.sandbox, settings.health_interval_s, bank=self.bank)
         self.grading = GradingEngine(
             self.bank,
@@ -191,13 +213,14 @@ class GraderServer:
 
     def _watch_capacity(self) -> None:
         admission = self.grading.admission
-        pool = self.pool if self.sandbox is self.pool else None
+        router = self.router if self.sandbox is self.router else None
         self.metrics.watch(
             queue_depth=lambda: admission.waiting,
-            # Without a warm pool each running submission holds a container of its own.
-            busy=lambda: pool.busy if pool is not None else admission.running,
-            idle=lambda: pool.idle if pool is not None else 0,
+            busy=lambda: router.busy if router is not None else admission.running,
+            idle=lambda: router.idle if router is not None else 0,
         )
+        for name, pool in self.router.pools.items():
+            self.metrics.watch_pool(label(name), pool)
 
     async def start(self) -> int:
         if self.metrics_endpoint is not None:
@@ -211,12 +234,12 @@ class GraderServer:
                 raise
             # No IPv6 on this host: all IPv4 interfaces instead.
             self.port = self._add_port(f"0.0.0.0:{self.settings.port}")
-        if sandbox_is_ours := self.sandbox in (self.pool, self.docker):
+        if self.sandbox is self.router:
+            # Every environment's containers carry this server's owner label.
             removed = await self.docker.remove_leftovers()
             if removed:
                 log.warning("removed_leftover_sandboxes", count=removed)
-        if sandbox_is_ours and self.pool is not None:
-            await self.pool.start()
+            await self.router.start(self.images)
         # Big answers are decoded and judged there: its workers start now, not on the first one.
         await asyncio.to_thread(offload.POOL.start)
         await self.server.start()
@@ -232,6 +255,7 @@ class GraderServer:
             fd_limit=self.fd_limit,
             questions=await asyncio.to_thread(self.bank.count),
             sandbox_ready=self.health.serving,
+            environments=sorted(label(name) for name in self.router.started),
         )
         if self.auth.tokens and not self.credentials and self.settings.host not in LOOPBACK_HOSTS:
             log.warning(

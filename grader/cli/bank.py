@@ -36,6 +36,7 @@ def add_parser(sub: Any) -> None:
     )
     RUNTIME.add_to(build, help=None)
     DOCKER_HOST.add_to(build, help="the Docker engine to use")
+    settings.IMAGES.add_to(build, help="the image of each named environment, NAME=IMAGE (repeatable)")
     build.add_argument(
         "--concurrency",
         type=config.integer,
@@ -59,15 +60,22 @@ def cmd_bank_build(args: argparse.Namespace) -> int:
     from grader.programs import pooled_references
     from grader.sandbox.command import DockerSettings
     from grader.sandbox.interface import SandboxFailureError, SandboxUnavailableError
+    from grader.sandbox.router import DEFAULT_IMAGES, SandboxConfigError, environments
 
     # Reference solutions (EvalPlus outputs, unittest checks) run in sandboxes with their own
     # label, so that no server mistakes these containers for its leftovers.
     settings = DockerSettings(image=args.sandbox_image, runtime=args.runtime, docker_host=args.docker_host,
                               owner=f"bank-build-{uuid.uuid4().hex[:12]}")  # fmt: skip
+    images = DEFAULT_IMAGES | dict(args.images)
+    try:
+        environments(settings, None, images, {})
+    except SandboxConfigError as exc:
+        print(f"grader: --images: {exc}", file=sys.stderr)
+        return 2
     try:
         report, left_out = build_from_files(
             Path(args.out), [Path(f) for f in args.files],
-            lambda: pooled_references(settings, args.concurrency),
+            lambda: pooled_references(settings, args.concurrency, images),
             test_set=TestSet(args.evalplus_tests), concurrency=args.concurrency, strict=args.strict,
             progress=lambda line: print(line, file=sys.stderr),
         )  # fmt: skip

@@ -13,6 +13,7 @@ import structlog
 from grader import config, logs
 from grader.api.server import ServerSettings
 from grader.cli import settings
+from grader.sandbox.router import SandboxConfigError, environments
 
 
 def add_parser(sub: Any) -> None:
@@ -38,7 +39,12 @@ def checked_settings(
     for setting, problem in config.out_of_bounds(settings.GRADING, args):
         value = getattr(args, setting.dest)
         raise SystemExit(f"grader: {setting.flag} ({setting.variable}) {problem}, got {value}")
-    return settings.server_settings(vars(args), bank, host, port, metrics_port)
+    server = settings.server_settings(vars(args), bank, host, port, metrics_port)
+    try:
+        environments(server.docker, server.pool, server.images, server.image_pools)
+    except SandboxConfigError as exc:
+        raise SystemExit(f"grader: --images / --image-pools: {exc}") from None
+    return server
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -57,7 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The gRPC server binds to the running loop, so it is made inside it.
         try:
             server = GraderServer(server_settings)
-        except (BankOpenError, SecurityConfigError, ConnectionCapError) as exc:
+        except (BankOpenError, SecurityConfigError, ConnectionCapError, SandboxConfigError) as exc:
             print(f"grader: {exc}", file=sys.stderr)
             return 2
         try:

@@ -6,6 +6,7 @@ A setting that fills a field of `ServerSettings`, `PoolSettings`, `ConnectionLim
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from grader.api.server import ServerSettings
 from grader.config import Setting, of_field
 from grader.sandbox.command import DockerSettings
 from grader.sandbox.pool import PoolSettings
+from grader.sandbox.router import DEFAULT_IMAGE_POOLS, DEFAULT_IMAGES, ImagePool
 
 POSITIVE: config.Bounds = "positive"
 AT_LEAST_0: config.Bounds = "non-negative"
@@ -42,8 +44,44 @@ def _file(flag: str, help: str, env: str = "", note: str = "") -> Setting:
                    note=note)  # fmt: skip
 
 
+def image_reference(text: str) -> str:
+    if not text or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(f"expected an image reference, got {text!r}")
+    return text
+
+
+def image_pool(text: str) -> ImagePool:
+    """`SIZE[:MEMORY_MB]`."""
+    size, colon, memory = text.partition(":")
+    pool = ImagePool(config.integer(size), config.integer(memory) if colon else None)
+    if pool.size < 0 or (pool.memory_mb is not None and pool.memory_mb <= 0):
+        raise argparse.ArgumentTypeError(
+            f"expected SIZE[:MEMORY_MB], a size of 0 or more and a positive memory, got {text!r}"
+        )
+    return pool
+
+
+def _named(flag: str, default: Mapping[str, Any], value: Any, metavar: str, help: str, note: str) -> Setting:
+    """A repeatable `NAME=VALUE[,...]` setting over named sandbox environments."""
+    return Setting(flag, config.Assignments(default), help, parse=config.assignments(value), metavar=metavar,
+                   note=note)  # fmt: skip
+
+
 # One row a setting, laid out as a table: the formatter would spread each over six lines.
 # fmt: off
+IMAGES = _named("--images", DEFAULT_IMAGES, image_reference, "NAME=IMAGE",
+                "the image of each named sandbox environment a question may ask for, NAME=IMAGE[,...];"
+                " repeatable, added to (or replacing by name) the default",
+                "`--sandbox-image` is the default environment's (questions that name none). No container"
+                " is started and no image is checked for an environment no question of the bank uses; a"
+                " bank question naming an environment without an image stops the start (exit 2). See"
+                " [operations.md](operations.md#sandbox-environments)")
+IMAGE_POOLS = _named("--image-pools", DEFAULT_IMAGE_POOLS, image_pool, "NAME=SIZE[:MB]",
+                     "warm pool of each named environment, NAME=SIZE[:MEMORY_MB][,...] (size 0: a fresh"
+                     " container per submission); repeatable, added to (or replacing by name) the default",
+                     "an environment not listed gets `--pool-size` and `--pool-memory-mb`; MEMORY_MB left"
+                     " out: the environment's default (bigcodebench: 2048), else `--pool-memory-mb`."
+                     " `--pool-max-uses` applies to every pool")
 LISTEN = (
     Setting("--bank", "", "the bank file"),
     _server("host", "--host", "where to listen"),
@@ -82,6 +120,8 @@ GRADING = (
           bounds=POSITIVE),
     _pool("memory_limit_mb", "--pool-memory-mb",
           "memory limit of pooled containers; questions asking for more get their own", bounds=POSITIVE),
+    IMAGES,
+    IMAGE_POOLS,
     _server("max_queued", "--max-queued", "submissions waiting for a sandbox before RESOURCE_EXHAUSTED",
             bounds=AT_LEAST_0),
     _server("max_queued_bytes", "--max-queued-bytes",
@@ -197,6 +237,9 @@ def server_settings(
         if setting.dest in values and name in cls.__dataclass_fields__:
             fields[cls][name] = values[setting.dest]
     top = fields[ServerSettings] | {"private_test_metrics": values["private_test_metrics"] == "exact"}
+    # Given environments are added to the built-in ones, or replace them by name.
+    top["images"] = DEFAULT_IMAGES | dict(top.get("images", {}))
+    top["image_pools"] = DEFAULT_IMAGE_POOLS | dict(top.get("image_pools", {}))
     pool = fields[PoolSettings]
     return ServerSettings(
         bank=bank,

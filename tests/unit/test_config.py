@@ -239,6 +239,8 @@ SERVER_FLAGS = [
     "pool-size",
     "pool-max-uses",
     "pool-memory-mb",
+    "images",
+    "image-pools",
     "max-queued",
     "max-queued-bytes",
     "private-test-metrics",
@@ -287,8 +289,8 @@ class TestCommandLine:
     def test_bank_build(self) -> None:
         assert _flags(["bank", "build"]) == {
             "--out": "", "--evalplus-tests": "", "--sandbox-image": "GRADER_SANDBOX_IMAGE",
-            "--runtime": "GRADER_RUNTIME", "--docker-host": "GRADER_DOCKER_HOST", "--concurrency": "",
-            "--strict": "",
+            "--runtime": "GRADER_RUNTIME", "--docker-host": "GRADER_DOCKER_HOST", "--images": "GRADER_IMAGES",
+            "--concurrency": "", "--strict": "",
         }  # fmt: skip
 
     def test_report(self) -> None:
