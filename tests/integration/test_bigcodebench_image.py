@@ -186,11 +186,6 @@ class TestBigCodeBenchImage:
         # The wheels are copied into the build's first stage only; no layer of the image holds them.
         assert "/wheels" not in history.stdout
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="grader/runner/zygotes.py starts the root zygote with the fixed CHILD_ENV, so the image's "
-        "GRADER_PRELOAD never reaches child.main's preload(): every submission imports pandas anew",
-    )
     def test_submissions_fork_with_the_preloaded_modules(self, bank_path: Path) -> None:
         require_image()
         running = start_server(bank_path, docker_settings(image=BIGCODEBENCH_IMAGE))
