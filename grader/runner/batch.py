@@ -114,16 +114,7 @@ class BatchWorker(Worker):
         self.kill()
 
     def take_report(self, chunk: bytes) -> None:
-        self.report += chunk
-        while not self.killed_at:
-            end = self.report.find(b"\n")
-            if end < 0:
-                break
-            line = bytes(self.report[:end])
-            del self.report[: end + 1]
-            self.answer(line, more=b"\n" in self.report)
-        if len(self.report) > self.report_limit and not self.killed_at:
-            self.over_output()
+        self.take_lines(chunk, self.answer)
 
     def answer(self, line: bytes, more: bool = False) -> None:
         """One result line: with the nonce, the answer to the input the worker is in. `more`:

@@ -55,18 +55,9 @@ class SuiteWorker(Worker):
             self.kill()
 
     def take_report(self, chunk: bytes) -> None:
-        self.report += chunk
-        while not self.killed_at:
-            end = self.report.find(b"\n")
-            if end < 0:
-                break
-            line = bytes(self.report[:end])
-            del self.report[: end + 1]
-            self.line(line)
-        if len(self.report) > self.report_limit and not self.killed_at:
-            self.over_output()
+        self.take_lines(chunk, self.line)
 
-    def line(self, line: bytes) -> None:
+    def line(self, line: bytes, more: bool = False) -> None:
         """A result line with the nonce: the next method's start or outcome, or a fatal report
         (the module raised, the suite was altered, a fixture failed after the last method);
         anything out of order is dropped."""

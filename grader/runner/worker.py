@@ -12,6 +12,7 @@ import secrets
 import select
 import selectors
 import time
+from collections.abc import Callable
 from typing import Any
 
 from grader.runner import gvisor, protocol
@@ -223,6 +224,21 @@ class Worker:
     def take_report(self, chunk: bytes) -> None:
         self.report += chunk
         if len(self.report) > self.report_limit:
+            self.over_output()
+
+    def take_lines(self, chunk: bytes, handle: Callable[[bytes, bool], None]) -> None:
+        """Adds `chunk` to the result channel's bytes and hands each whole line to `handle`, with
+        whether more lines came with it, until the worker is killed; past the report limit, the
+        output's limit ends it."""
+        self.report += chunk
+        while not self.killed_at:
+            end = self.report.find(b"\n")
+            if end < 0:
+                break
+            line = bytes(self.report[:end])
+            del self.report[: end + 1]
+            handle(line, b"\n" in self.report)
+        if len(self.report) > self.report_limit and not self.killed_at:
             self.over_output()
 
 

@@ -102,41 +102,45 @@ def parse_result(message: dict[str, Any], kind: ProgramKind, index: int) -> Test
 def parse_batch_result(message: dict[str, Any], first: int, count: int) -> tuple[str | None, list[TestRun]]:
     """A protocol.BatchResultMessage for inputs `first`...: the compile error, or a run for each
     of the first inputs (at least one, at most `count`)."""
-    if message.get("type") != "batch_result" or message.get("index") != first:
-        raise ReplyError(f"expected the batch result from input {first}, got {message.get('type')!r}")
+    compile_error, items = _items(message, "batch", first)
+    if compile_error is not None:
+        return compile_error, []
+    if not 0 < len(items) <= count:
+        raise ReplyError(f"{len(items)} results for a batch of {count}")
+    runs = []
+    for offset, (item, report) in enumerate(items):
+        answer = Answer() if report is None else parse_answer(report, ProgramKind.CALL, index=first + offset)
+        runs.append(_measured(item, answer))
+    return None, runs
+
+
+def _items(
+    message: dict[str, Any], what: str, first: int
+) -> tuple[str | None, list[tuple[dict[str, Any], Any]]]:
+    """A batch's or a suite's result message from `first`: its compile error, or its items, each
+    with its report."""
+    if message.get("type") != f"{what}_result" or message.get("index") != first:
+        raise ReplyError(f"expected the {what} result from {first}, got {message.get('type')!r}")
     compile_error = _compile_error(message)
     if compile_error is not None:
         return compile_error, []
     items = _field(message, "items", list)
-    if not 0 < len(items) <= count:
-        raise ReplyError(f"{len(items)} results for a batch of {count}")
-    runs = []
-    for offset, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise ReplyError("a batch item is not an object")
-        report = item.get("report")
-        answer = Answer() if report is None else parse_answer(report, ProgramKind.CALL, index=first + offset)
-        runs.append(_measured(item, answer))
-    return None, runs
+    if not all(isinstance(item, dict) for item in items):
+        raise ReplyError(f"a {what} item is not an object")
+    return None, [(item, item.get("report")) for item in items]
 
 
 def parse_suite_result(message: dict[str, Any], first: int, count: int) -> tuple[str | None, list[TestRun]]:
     """A protocol.SuiteResultMessage for methods `first`...: the compile error, or a run for each
     of the `count` methods; a method with no report did not run or did not end (how the worker
     ended is in the measured fields of the one it was in)."""
-    if message.get("type") != "suite_result" or message.get("index") != first:
-        raise ReplyError(f"expected the suite result from method {first}, got {message.get('type')!r}")
-    compile_error = _compile_error(message)
+    compile_error, items = _items(message, "suite", first)
     if compile_error is not None:
         return compile_error, []
-    items = _field(message, "items", list)
     if len(items) != count:
         raise ReplyError(f"{len(items)} results for a suite of {count}")
     runs = []
-    for offset, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise ReplyError("a suite item is not an object")
-        report = item.get("report")
+    for offset, (item, report) in enumerate(items):
         answer = Answer() if report is None else parse_outcome(report, first + offset)
         runs.append(dataclasses.replace(_measured(item, answer), not_run=item.get("not_run") is True))
     return None, runs

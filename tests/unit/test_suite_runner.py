@@ -106,12 +106,21 @@ def test_a_failed_subtest_fails_its_method(tmp_path: Path) -> None:
     ]
 
 
-def test_a_failing_set_up_class_errors_every_method(tmp_path: Path) -> None:
-    suite = """
+@pytest.mark.parametrize(
+    ("fixture", "said"),
+    [
+        # setUpClass fails: no method runs, each is an error (LiveBench fails the suite).
+        ("setUpClass", ["error", "error", "fatal:ValueError"]),
+        # tearDownClass fails after the last method: the suite fails there.
+        ("tearDownClass", ["pass", "pass", "fatal:ValueError"]),
+    ],
+)
+def test_a_failing_class_fixture_fails_the_suite(tmp_path: Path, fixture: str, said: list[str]) -> None:
+    suite = f"""
     import unittest
     class TestCases(unittest.TestCase):
         @classmethod
-        def setUpClass(cls):
+        def {fixture}(cls):
             task_func(0)
         def test_a(self):
             pass
@@ -119,23 +128,7 @@ def test_a_failing_set_up_class_errors_every_method(tmp_path: Path) -> None:
             pass
     """
     answer = "def task_func(x):\n    raise ValueError\n"
-    assert outcomes(run_suite(tmp_path, answer, suite)) == ["error", "error", "fatal:ValueError"]
-
-
-def test_a_failing_tear_down_class_fails_the_suite(tmp_path: Path) -> None:
-    suite = """
-    import unittest
-    class TestCases(unittest.TestCase):
-        @classmethod
-        def tearDownClass(cls):
-            task_func(0)
-        def test_a(self):
-            pass
-        def test_b(self):
-            pass
-    """
-    answer = "def task_func(x):\n    raise ValueError\n"
-    assert outcomes(run_suite(tmp_path, answer, suite)) == ["pass", "pass", "fatal:ValueError"]
+    assert outcomes(run_suite(tmp_path, answer, suite)) == said
 
 
 def test_tests_write_in_a_fresh_working_directory_with_livebench_settings(tmp_path: Path) -> None:
