@@ -1,0 +1,117 @@
+"""LiveBench's harness beside grader: where it is, LiveBench-format rows made from BigCodeBench rows, and
+scoring answers with it (`bench/livebench_peer.py` in LiveBench's own virtualenv, never imported here).
+
+Set up once with `bench/setup_livebench.sh`; `LIVEBENCH_SRC` (LiveBench's source tree) and
+`LIVEBENCH_PYTHON` (its virtualenv's interpreter) point elsewhere.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.server import DATASETS, REPO
+
+BIGCODEBENCH = DATASETS / "bigcodebench" / "BigCodeBench-v0.1.0.jsonl.gz"
+DEFAULT_SRC = Path("/work/livebench-src")
+DEFAULT_PYTHON = Path("/work/lbvenv/bin/python")
+# LiveBench rows carry the reference's time; BigCodeBench rows do not. 17 s gives the 21 s suite limit
+# LiveBench intends for a row without it (max(1, 17 + 3) + 1).
+EXPECTED_TIME = 17.0
+
+
+@dataclass(frozen=True)
+class Peer:
+    src: Path
+    python: Path
+
+
+def find_peer() -> Peer:
+    """LiveBench's source and interpreter, or SystemExit saying how to set them up."""
+    src = Path(os.environ.get("LIVEBENCH_SRC", DEFAULT_SRC))
+    python = Path(os.environ.get("LIVEBENCH_PYTHON", DEFAULT_PYTHON))
+    if not (src / "livebench" / "code_runner" / "eval" / "__init__.py").is_file():
+        raise SystemExit(f"LiveBench's source is not at {src}: run bench/setup_livebench.sh or set LIVEBENCH_SRC")
+    if not python.is_file():
+        raise SystemExit(f"no LiveBench virtualenv at {python}: run bench/setup_livebench.sh or set LIVEBENCH_PYTHON")
+    return Peer(src, python)
+
+
+def bigcodebench_rows() -> list[dict[str, Any]]:
+    with gzip.open(BIGCODEBENCH, "rt") as f:
+        return [json.loads(line) for line in f]
+
+
+def question_id(task_id: str, task: str) -> str:
+    return hashlib.sha256(f"{task}:{task_id}".encode()).hexdigest()
+
+
+def completion_prefix(row: dict[str, Any]) -> str:
+    """The partial solution of a completion question: the code prompt and the first half of the
+    reference's lines, as LiveBench's code_completion rows cut theirs."""
+    body = row["canonical_solution"].splitlines(keepends=True)
+    return str(row["code_prompt"]) + "".join(body[: len(body) // 2])
+
+
+def livebench_question(row: dict[str, Any], task: str, expected_time: float = EXPECTED_TIME) -> dict[str, Any]:
+    """A LiveBench `code_generation` or `code_completion` question row (grading-semantics.md §1a)."""
+    question: dict[str, Any] = {
+        "question_id": question_id(row["task_id"], task),
+        "category": "coding",
+        "task": task,
+        "turns": [row["instruct_prompt"]],
+        "question_title": row["task_id"],
+        "tests": row["test"],
+        "entry_point": row["entry_point"],
+        "code_prompt": row["code_prompt"],
+        "expected_time": expected_time,
+        "ground_truth": row["code_prompt"] + row["canonical_solution"],
+        "release_date": "2025-04-25",
+        "livebench_release_date": "2025-04-25",
+        "livebench_removal_date": "",
+    }
+    if task == "code_completion":
+        prefix = completion_prefix(row)
+        question["partial_solution"] = prefix
+        question["remainder"] = (row["code_prompt"] + row["canonical_solution"])[len(prefix) :]
+    return question
+
+
+def fenced(code: str, prose: str = "Here is the solution.") -> str:
+    """A raw model answer: prose, then the code in a ```python block (LiveBench extracts the last)."""
+    return f"{prose}\n\n```python\n{code}\n```\n"
+
+
+def model_answer(question: dict[str, Any], raw: str, model: str) -> dict[str, Any]:
+    """A row of a LiveBench model-answer file."""
+    return {
+        "question_id": question["question_id"],
+        "answer_id": hashlib.sha256(f"{model}:{question['question_id']}".encode()).hexdigest()[:22],
+        "model_id": model,
+        "choices": [{"index": 0, "turns": [raw]}],
+        "tstamp": 0.0,
+    }
+
+
+def score_with_peer(rows: list[dict[str, Any]], parallel: int = 1) -> tuple[dict[str, int], float]:
+    """LiveBench's score per key of `rows` ({"key", "question", "answer"}), and the wall time."""
+    peer = find_peer()
+    with tempfile.TemporaryDirectory(prefix="livebench-peer-") as tmp:
+        given, got = Path(tmp) / "rows.jsonl", Path(tmp) / "scores.jsonl"
+        given.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        subprocess.run(
+            ["nice", str(peer.python), str(REPO / "bench" / "livebench_peer.py"), str(given), str(got),
+             "--parallel", str(parallel)],
+            check=True, cwd=tmp, env={**os.environ, "PYTHONPATH": str(peer.src)},
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        lines = [json.loads(line) for line in got.read_text().splitlines()]
+    wall = float(lines[-1]["wall_s"])
+    return {line["key"]: int(line["score"]) for line in lines[:-1]}, wall
