@@ -16,7 +16,7 @@ import structlog
 from grader import offload
 from grader.admission import Admission
 from grader.admission import OverloadedError as OverloadedError  # what grade() raises when full
-from grader.bank.model import CheckerName, QuestionInfo, TestCase, TestSet
+from grader.bank.model import CheckerName, QuestionInfo, QuestionKind, TestCase, TestSet
 from grader.bank.store import BankStore
 from grader.judge.outcome import Judgement, judge_tests
 from grader.judge.verdict import SubmissionVerdict, TestVerdict, Verdict, overall
@@ -80,9 +80,13 @@ BATCH_SIZE = 1000
 
 
 def with_partial_solution(info: QuestionInfo, code: str) -> str:
-    """Completion tasks: LiveBench prepends the partial solution unless the answer has it."""
+    """Completion tasks: LiveBench prepends the partial solution unless the answer has it; else,
+    for unittest questions, the code prompt (imports and signature) to an answer that does not
+    define the entry point (a body-only answer)."""
     if info.partial_solution and not code.startswith(info.partial_solution):
         return info.partial_solution + "\n" + code
+    if info.kind is QuestionKind.UNITTEST and info.code_prompt and f"def {info.entry_point}" not in code:
+        return info.code_prompt + "\n" + code
     return code
 
 
@@ -126,7 +130,13 @@ class GradingEngine:
         info = await asyncio.to_thread(self.bank.get_info, submission.question_id)
         if info is None:
             raise QuestionNotFoundError(f"no question with id {submission.question_id!r}")
-        program = program_of(info, with_partial_solution(info, submission.code), language=submission.language)
+        suite = (
+            await asyncio.to_thread(self.bank.get_suite, info.id)
+            if info.kind is QuestionKind.UNITTEST
+            else ""
+        )
+        code = with_partial_solution(info, submission.code)
+        program = program_of(info, code, language=submission.language, suite=suite)
         total = info.tests_in(submission.test_set)
         async with self.admission.admit(patient):
             for attempt in (1, 2):
@@ -182,7 +192,12 @@ class GradingEngine:
     ) -> AsyncIterator[list[tuple[TestCase, TestRun]]]:
         """The tests with their runs, in order: one at a time, or (EvalPlus questions: hundreds of
         inputs) in batches run by one process each, as EvalPlus does, where a fork per input would
-        cost more than the calls themselves."""
+        cost more than the calls themselves; a unittest suite's methods all in one process."""
+        if info.kind is QuestionKind.UNITTEST:
+            tests = await asyncio.to_thread(self.bank.get_tests, info.id, 0, total)
+            runs = await session.run_suite(0, [t.input for t in tests])
+            yield list(zip(tests, runs, strict=True))
+            return
         if info.checker.name in BATCHED_CHECKERS:
             position = 0
             while position < total:

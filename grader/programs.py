@@ -24,9 +24,14 @@ def sandbox_limits(limits: model.Limits) -> Limits:
 
 
 def program_of(
-    info: model.QuestionInfo, code: str, limits: model.Limits | None = None, language: str = "python"
+    info: model.QuestionInfo,
+    code: str,
+    limits: model.Limits | None = None,
+    language: str = "python",
+    suite: str = "",
 ) -> Program:
-    """`code` run as question `info` asks (with `limits` instead of the question's, if given)."""
+    """`code` run as question `info` asks (with `limits` instead of the question's, if given);
+    `suite`: a unittest question's suite."""
     return Program(
         code=code,
         kind=ProgramKind(info.kind.value),
@@ -34,6 +39,8 @@ def program_of(
         prelude=Prelude(info.prelude.value),
         limits=sandbox_limits(limits or info.limits),
         language=language,
+        suite=suite,
+        image=info.image,
     )
 
 

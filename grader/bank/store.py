@@ -214,6 +214,10 @@ class BankStore:
             raise KeyError(f"{question_id}#{index}")
         return test_from_row(row)
 
+    def get_suite(self, question_id: str) -> str:
+        """A unittest question's suite ("" for other kinds). Placeholder until the suites table."""
+        return ""
+
     def get_tests(self, question_id: str, start: int, count: int) -> list[TestCase]:
         """Tests start .. start+count-1 (fewer at the end), in one query."""
         with self._connection() as conn:

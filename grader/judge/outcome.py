@@ -103,6 +103,8 @@ def judge_tests(
 
 def _judge(info: QuestionInfo, test: TestCase, run: TestRun) -> Judgement:
     """The verdict of one test (never one whose code did not compile: see TestRun.compile_error)."""
+    if run.not_run:
+        return Judgement(Verdict.SKIPPED, "not run: the suite stopped in an earlier method")
     failure = _failure(run, info)
     if failure is not None:
         return failure
@@ -137,6 +139,13 @@ def _judge(info: QuestionInfo, test: TestCase, run: TestRun) -> Judgement:
         if answer.not_serializable:
             kind = answer.not_serializable
             return Judgement(Verdict.WRONG_ANSWER, f"returned a {kind}, which has no JSON form")
+        return Judgement(Verdict.RUNTIME_ERROR, _ended_early(run))
+    if info.kind is QuestionKind.UNITTEST:
+        # Only the runner's report that the method passed is a pass; an exit code cannot make one.
+        if answer.outcome == "pass":
+            return Judgement(Verdict.ACCEPTED)
+        if answer.outcome == "fail":
+            return Judgement(Verdict.WRONG_ANSWER, "a test method failed")
         return Judgement(Verdict.RUNTIME_ERROR, _ended_early(run))
     # HumanEval: only the runner's own report that check() returned is a pass. An exit code,
     # printed text or an exit hook cannot make one.

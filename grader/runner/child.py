@@ -49,8 +49,10 @@ from typing import Any, NoReturn
 
 if __package__:  # imported as grader.runner.child
     from grader.runner.codec import MESSAGE_LIMIT, call_arguments, tagged
+    from grader.runner.suite import SUITE_MODULE, run_suite, with_suite
 else:  # run as a script in the sandbox, with no PYTHONPATH: its own directory is sys.path[0]
     from codec import MESSAGE_LIMIT, call_arguments, tagged  # type: ignore[import-not-found,no-redef]
+    from suite import SUITE_MODULE, run_suite, with_suite  # type: ignore[import-not-found,no-redef]
 
 # LiveCodeBench runs candidates with this import block in front; questions from it rely on it
 # (e.g. `List[int]` annotations without importing typing).
@@ -67,6 +69,9 @@ LCB_PRELUDE = "\n".join(
 )
 
 CODE_PATH = "/code/main.py"
+PRELOAD_ENV = "GRADER_PRELOAD"
+"""Modules (comma-separated) the root zygote imports once per container, so each submission forks
+with them loaded (an image with heavy libraries sets it)."""
 PR_SET_DUMPABLE = 4
 LIBC = ctypes.CDLL(None)
 JSON_DUMPS = json.dumps  # bound at import, before any candidate code
@@ -109,6 +114,7 @@ def main() -> None:
     uid, gid, nproc = (int(arg) for arg in sys.argv[1:4])
     root = socket.socket(fileno=3)
     exec(LCB_PRELUDE, {})  # imports the prelude's modules once; forks inherit them loaded
+    preload(os.environ.get(PRELOAD_ENV, ""))
     set_dumpable(0)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps submission zygotes
     send(root, ready=True)
@@ -122,6 +128,14 @@ def main() -> None:
     for pid, fds in forks(root, submission_zygote, max_fds=1, min_fds=1, exit_code=0):
         os.close(fds[0])
         send(root, pid=pid)
+
+
+def preload(names: str) -> None:
+    """Imports the image's heavy modules once, as root, before any candidate code (a module that
+    fails to import is left to fail in the candidate's process, as it would without this)."""
+    for name in filter(None, (n.strip() for n in names.split(","))):
+        with contextlib.suppress(Exception):
+            __import__(name)
 
 
 def become_candidate(uid: int, gid: int, nproc: int) -> None:
@@ -146,6 +160,12 @@ def serve_submission(control: socket.socket, kind: str, entry_point: str, prelud
     except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as exc:
         send(control, compile_error=f"{type(exc).__name__}: {exc}"[:2000])
         return
+    if kind == "unittest":
+        module = with_suite(source)
+        if isinstance(module, str):
+            send(control, compile_error=module)
+            return
+        code = module
     del source
     send(control, ready=True)
 
@@ -153,6 +173,8 @@ def serve_submission(control: socket.socket, kind: str, entry_point: str, prelud
         become_worker(fds, request)
         if request.get("batch"):
             run_batch(entry_point, prelude, code)
+        if kind == "unittest":
+            run_unittest(code)
         run_test(kind, entry_point, prelude, code)
 
     for pid, fds in forks(control, worker, max_fds=8, min_fds=0, exit_code=70):
@@ -301,6 +323,16 @@ def run_batch(entry_point: str, prelude: str, code: types.CodeType) -> NoReturn:
         report(i=index, **typed_fields(value))
     flush_quietly()
     exit_now(0)
+
+
+def run_unittest(code: types.CodeType) -> NoReturn:
+    """The answer and its suite as one module named as LiveBench names it, with the names its
+    harness puts there (`sys`, `os`, `environ`); see suite.py."""
+    exit_now = os._exit
+    report = reporter()
+    namespace = candidate_namespace(SUITE_MODULE, "none")
+    namespace.update(__file__=SUITE_MODULE + ".py", sys=sys, os=os, environ=os.environ)
+    run_suite(code, report, namespace, exit_now)
 
 
 def run_program(code: types.CodeType, namespace: dict[str, Any], on_exception: Any) -> int:

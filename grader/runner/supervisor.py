@@ -23,6 +23,7 @@ from grader.runner.batch import BatchWorker, Budget
 from grader.runner.candidates import clean_up, kill_candidate_processes, leftovers, oom_kills
 from grader.runner.job import Job
 from grader.runner.reports import blank_item, blank_result
+from grader.runner.suite_worker import SuiteWorker
 from grader.runner.worker import Worker
 from grader.runner.zygotes import RootZygote, Zygote, ZygoteGone, reap, running
 
@@ -67,12 +68,15 @@ class Supervisor:
         kind = message.get("type")
         if kind == "submission":
             self.load(message)
-        elif kind in ("test", "batch"):
+        elif kind in ("test", "batch", "suite"):
             if self.job is None:
                 self.send({"type": "error", "message": "test before submission"})
                 return
             if kind == "test":
                 self.send(self.run_test(self.job, int(message["index"]), str(message["input"])))
+            elif kind == "suite":
+                methods = [str(name) for name in message["methods"]]
+                self.send(self.run_suite(self.job, int(message["index"]), methods))
             else:
                 inputs = [str(text) for text in message["inputs"]]
                 self.send(self.run_batch(self.job, int(message["index"]), inputs))
@@ -115,12 +119,13 @@ class Supervisor:
         self.job = Job(message)
         self.oom_at_load = oom_kills()
         self.worker_ran = False
-        path = os.path.join(protocol.CODE_DIR, "main.py")
-        tmp = path + ".new"
-        with open(tmp, "w", encoding="utf-8", errors="surrogatepass") as f:
-            f.write(message["code"])
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        for name, text in (("suite.py", str(message.get("suite", ""))), ("main.py", message["code"])):
+            path = os.path.join(protocol.CODE_DIR, name)
+            tmp = path + ".new"
+            with open(tmp, "w", encoding="utf-8", errors="surrogatepass") as f:
+                f.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
         self.send({"type": "loaded"})
         try:  # compiling now overlaps with the host sending the first test
             self.ensure_zygote(self.job)
@@ -211,6 +216,28 @@ class Supervisor:
                 break
             if worker.reports_full:
                 break
+        return result
+
+    def run_suite(self, job: Job, first: int, methods: list[str]) -> dict[str, Any]:
+        """The code and its suite in one worker (see SuiteWorker): a SuiteResultMessage with an item
+        per method, or an ErrorMessage (our failure)."""
+        result: dict[str, Any] = {"type": "suite_result", "index": first, "compile_error": None, "items": []}
+        input_path = self.write_input(json.dumps(methods))
+        zygote = self.zygote_or_error(job)
+        if isinstance(zygote, dict):
+            if "message" in zygote:
+                return zygote
+            result["items"] = [blank_item(**zygote) for _ in methods]  # the candidate's memory
+            return result
+        if zygote.compile_error is not None:
+            return {**result, "compile_error": zygote.compile_error}
+        worker = SuiteWorker(job, zygote, self.spared(), len(methods))
+        failed = self.execute(worker, input_path)
+        if failed is not None:
+            if "message" in failed:
+                return failed
+            worker.items = [blank_item(**failed) for _ in methods]
+        result["items"] = worker.items
         return result
 
     def execute(self, worker: Worker, input_path: str) -> dict[str, Any] | None:

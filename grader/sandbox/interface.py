@@ -110,6 +110,8 @@ class TestRun:
     output_exceeded: bool
     """stdout or the report went over the output limit."""
     answer: Answer = Answer()
+    not_run: bool = False
+    """unittest: the method never started (the suite stopped in an earlier one)."""
     compile_error: str | None = None
     """The compiler's message, from the compile step before any candidate code ran: then nothing
     ran, and every field above is empty."""

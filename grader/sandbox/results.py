@@ -138,7 +138,7 @@ def parse_suite_result(message: dict[str, Any], first: int, count: int) -> tuple
             raise ReplyError("a suite item is not an object")
         report = item.get("report")
         answer = Answer() if report is None else parse_outcome(report, first + offset)
-        runs.append(_measured(item, answer))
+        runs.append(dataclasses.replace(_measured(item, answer), not_run=item.get("not_run") is True))
     return None, runs
 
 

@@ -117,7 +117,24 @@ QUESTIONS: list[dict[str, object]] = [
         "tests": [{"input": "[-2, 1]", "output": "2.0", "public": True},
                   {"input": "[-2, 1]", "output": "2.0", "public": False}],
     },
+    # A unittest suite (BigCodeBench / LiveBench code_generation): its assertions hold the secret
+    # markers, its method names are private too; the suite runs in the candidate's process.
+    {
+        "format": "grader.v1", "id": "sec/suite", "title": "Markers by a suite", "kind": "unittest",
+        "entry_point": "task_func", "code_prompt": "import hashlib\ndef task_func(s):\n",
+        "limits": {"time_s": 2, "memory_mb": 256, "output_mb": 1},
+        "suite": "import unittest\nclass TestCases(unittest.TestCase):\n" + "".join(
+            f"    def test_{name}_secret_method(self):\n"
+            f"        self.assertEqual(task_func({t.strip()!r}), {answer(t)!r})\n"
+            for name, t in (("first", SECRET_INPUTS[0]), ("second", SECRET_INPUTS[1]))
+        ),
+    },
 ]  # fmt: skip
+
+SUITE_METHOD_WORD = "secret_method"
+"""In every method name of sec/suite: a response or a log line that holds it leaked the suite."""
+CORRECT_SUITE = "    return 'MARK' + 'ER-' + hashlib.sha256(s.encode()).hexdigest()[:16]\n"
+"""A body-only answer to sec/suite (the code prompt is prepended)."""
 
 CORRECT_STDIN = (
     "import hashlib\nprint('MARK' + 'ER-' + hashlib.sha256(input().strip().encode()).hexdigest()[:16])\n"
