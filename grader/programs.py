@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from grader.bank import model
 from grader.bank.reference import ReferenceRun
+from grader.bank.suite_check import MethodRun
 from grader.sandbox.command import DockerSettings
 from grader.sandbox.docker import DockerSandbox
 from grader.sandbox.interface import Limits, Prelude, Program, ProgramKind, Sandbox, TestRun
@@ -56,8 +57,31 @@ def reference_run(run: TestRun) -> ReferenceRun:
     return ReferenceRun(output=None, cpu_ms=run.cpu_ms, failed=how, out_of_memory=out_of_memory)
 
 
+def method_run(run: TestRun) -> MethodRun:
+    """What a reference's run of one test method means to the bank builder. Only the outcome and
+    an exception's type: a message could quote the suite."""
+    if run.answer.outcome == "pass" and not (run.timed_out or run.oom_killed or run.output_exceeded):
+        return MethodRun(passed=True)
+    if run.compile_error is not None:
+        return MethodRun(passed=False, how="does not compile")
+    if run.timed_out:
+        return MethodRun(passed=False, how="timed out (the suite's limit)")
+    if run.oom_killed:
+        return MethodRun(passed=False, how="ran out of memory")
+    if run.answer.malformed:
+        return MethodRun(passed=False, how="gave a malformed result")
+    if run.answer.outcome == "fail":
+        return MethodRun(passed=False, how="failed an assertion")
+    if run.answer.outcome == "error":
+        return MethodRun(passed=False, how=f"raised {run.answer.exception or 'an exception'}")
+    if run.answer.reported or run.exit_code is not None or run.signal is not None:
+        return MethodRun(passed=False, how=f"ended (exit {run.exit_code}, signal {run.signal})")
+    return MethodRun(passed=False, how="did not run (an earlier method stopped the suite)")
+
+
 class SandboxReferences:
-    """A bank.reference.ReferenceRunner that runs canonical solutions in a sandbox, in batches."""
+    """A bank.build.References that runs reference solutions in a sandbox: canonical solutions
+    in batches of inputs, unittest references with their suites."""
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
@@ -73,6 +97,12 @@ class SandboxReferences:
                 if any(r.output is None for r in runs):
                     break  # the build leaves the question out: its other inputs need not run
         return runs
+
+    async def run_suite(
+        self, info: model.QuestionInfo, code: str, suite: str, methods: Sequence[str]
+    ) -> list[MethodRun]:
+        async with self.sandbox.session(program_of(info, code, suite=suite)) as session:
+            return [method_run(r) for r in await session.run_suite(0, list(methods))]
 
 
 @contextlib.asynccontextmanager

@@ -7,12 +7,23 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from grader.bank.formats import WithheldTests, read_records
 from grader.bank.formats.detect import is_evalplus_file
 from grader.bank.model import BankFormatError, Question, TestSet
 from grader.bank.reference import ReferenceRunner, compute_all, read_reference_tasks
-from grader.bank.writer import BankWriter
+from grader.bank.suite_check import SuiteCheckError, SuiteRunner, check_suites
+from grader.bank.writer import BankWriter, SuiteCheck
+
+
+class References(ReferenceRunner, SuiteRunner, Protocol):
+    """What runs reference solutions at build time: EvalPlus's input by input, unittest
+    questions' with their suites."""
+
+
+SuiteChecker = Callable[[list[SuiteCheck]], list[SuiteCheckError]]
+"""Runs the reference solutions of unittest questions; returns those that failed."""
 
 
 @dataclass(slots=True)
@@ -46,12 +57,14 @@ _UNSTORABLE: dict[type[Exception], str] = {
 }
 
 
-def _add(writer: BankWriter, item: Question | WithheldTests, where: str, line: int | None) -> int:
+def _add(
+    writer: BankWriter, item: Question | WithheldTests, where: str, line: int | None, reference: str = ""
+) -> int:
     try:
         if isinstance(item, WithheldTests):
-            writer.add_withheld(item.question_id, item.tests, item.kind, where, line)
+            writer.add_withheld(item.question_id, item.tests, item.kind, where, line, item.suite)
         else:
-            writer.add_question(item, where, line)
+            writer.add_question(item, where, line, reference)
     except (UnicodeEncodeError, OverflowError) as exc:
         raise BankFormatError(where, line, _UNSTORABLE[type(exc)]) from None
     return len(item.tests)
@@ -62,6 +75,7 @@ def build_bank(
     files: Sequence[Path],
     computed: Iterable[tuple[Question, str, int]] = (),
     left_out: list[BankFormatError] | None = None,
+    check: SuiteChecker | None = None,
 ) -> BuildReport:
     """Read ``files`` row by row and write a new bank at ``out``, atomically.
 
@@ -77,6 +91,10 @@ def build_bank(
     A row past a size limit is added to ``left_out`` and skipped when it is given; otherwise it
     fails the build like any malformed row.
 
+    ``check`` runs the reference solutions of unittest questions once their suites are joined;
+    a question whose reference fails is left out (and added to ``left_out``) or, without
+    ``left_out``, fails the build. Without ``check`` the references are not run.
+
     Raises :class:`~grader.bank.model.BankFormatError` naming file and line; ``out`` is
     then left untouched.
     """
@@ -86,13 +104,19 @@ def build_bank(
             file_report = FileReport(path=path)
             report.files.append(file_report)
             for record in read_records(path, left_out):
-                file_report.tests += _add(writer, record.item, str(path), record.line)
+                file_report.tests += _add(writer, record.item, str(path), record.line, record.reference)
                 if isinstance(record.item, WithheldTests):
                     file_report.withheld_rows += 1
                 else:
                     file_report.questions += 1
         for question, where, line in computed:
             _add(writer, question, where, line)
+        if check is not None:
+            for failed in check(list(writer.suite_checks())):
+                if left_out is None:
+                    raise failed
+                left_out.append(failed)
+                writer.drop(failed.question_id)
         report.total_questions = writer.finish()
     return report
 
@@ -120,7 +144,7 @@ async def reference_questions(
 def build_from_files(
     out: Path,
     files: Sequence[Path],
-    references: Callable[[], AbstractAsyncContextManager[ReferenceRunner]],
+    references: Callable[[], AbstractAsyncContextManager[References]],
     *,
     test_set: TestSet = TestSet.PLUS,
     concurrency: int = 1,
@@ -128,8 +152,9 @@ def build_from_files(
     progress: Callable[[str], None] = lambda _: None,
 ) -> tuple[BuildReport, list[BankFormatError]]:
     """:func:`build_bank` over files of any format, EvalPlus files included: `references` is
-    opened only when there is one, to compute their outputs. Returns the report and what was left
-    out (canonical solutions that failed, rows over a size limit); `strict`: those fail the build.
+    opened only when there is one, to compute their outputs, or a unittest question with a
+    reference solution, to check it. Returns the report and what was left out (reference
+    solutions that failed, rows over a size limit); `strict`: those fail the build.
     """
     evalplus = [f for f in files if is_evalplus_file(f)]
     computed: Computed = []
@@ -144,5 +169,17 @@ def build_from_files(
     if left_out and strict:
         raise left_out[0]
     sources = [f for f in files if f not in evalplus]
-    report = build_bank(out, sources, computed, None if strict else left_out)
+
+    def check(checks: list[SuiteCheck]) -> list[SuiteCheckError]:
+        if not checks:
+            return []
+        progress(f"running {len(checks)} reference solutions with their suites in the sandbox...")
+
+        async def run() -> list[SuiteCheckError]:
+            async with references() as runner:
+                return await check_suites(checks, runner, concurrency, progress)
+
+        return asyncio.run(run())
+
+    report = build_bank(out, sources, computed, None if strict else left_out, check)
     return report, left_out

@@ -12,8 +12,11 @@ from typing import Any
 
 from grader.bank.model import CheckerName, CheckerSpec, Limits, Prelude, QuestionInfo, QuestionKind, TestCase
 
-SCHEMA_VERSION = 3
-"""2: questions gained ``task`` and ``category``; 3: ``num_base`` (base/plus test sets)."""
+SCHEMA_VERSION = 4
+"""2: questions gained ``task`` and ``category``; 3: ``num_base`` (base/plus test sets); 4:
+``code_prompt`` and ``image``, and the ``suites`` table (unittest questions)."""
+READABLE_VERSIONS = frozenset({"3", str(SCHEMA_VERSION)})
+"""Versions a store opens: a version 3 bank reads as one without unittest questions."""
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE questions (
@@ -24,10 +27,12 @@ CREATE TABLE questions (
     time_s REAL NOT NULL, memory_mb INTEGER NOT NULL, output_mb INTEGER NOT NULL,
     prelude TEXT NOT NULL, partial_solution TEXT NOT NULL,
     num_public INTEGER NOT NULL, num_private INTEGER NOT NULL,
-    task TEXT NOT NULL, category TEXT NOT NULL, num_base INTEGER NOT NULL);
+    task TEXT NOT NULL, category TEXT NOT NULL, num_base INTEGER NOT NULL,
+    code_prompt TEXT NOT NULL, image TEXT NOT NULL);
 CREATE TABLE tests (
     question_id TEXT NOT NULL, idx INTEGER NOT NULL, public INTEGER NOT NULL,
     input BLOB NOT NULL, output BLOB NOT NULL, PRIMARY KEY (question_id, idx));
+CREATE TABLE suites (question_id TEXT PRIMARY KEY, source BLOB NOT NULL);
 """
 """The text SQLite keeps in ``sqlite_master``: banks already built hold exactly these tables."""
 
@@ -36,11 +41,12 @@ CREATE TABLE tests (
 INSERT_QUESTION = (
     "INSERT INTO questions (id, title, kind, prompt, starter_code, entry_point, release_date, source,"
     " checker, abs_tol, rel_tol, time_s, memory_mb, output_mb, prelude, partial_solution,"
-    " num_public, num_private, task, category, num_base)"
+    " num_public, num_private, task, category, num_base, code_prompt, image)"
     " VALUES (:id, :title, :kind, :prompt, :starter_code, :entry_point, :release_date, :source,"
     " :checker, :abs_tol, :rel_tol, :time_s, :memory_mb, :output_mb, :prelude, :partial_solution,"
-    " :num_public, :num_private, :task, :category, :num_base)"
+    " :num_public, :num_private, :task, :category, :num_base, :code_prompt, :image)"
 )
+INSERT_SUITE = "INSERT INTO suites (question_id, source) VALUES (?, ?)"
 INSERT_TEST = (
     "INSERT INTO tests (question_id, idx, public, input, output)"
     " VALUES (:question_id, :idx, :public, :input, :output)"
@@ -49,7 +55,7 @@ INSERT_TEST = (
 
 _SAME_NAMES = (
     "id", "title", "prompt", "starter_code", "entry_point", "release_date", "source",
-    "partial_solution", "task", "category",
+    "partial_solution", "task", "category", "code_prompt", "image",
 )  # fmt: skip
 """Columns that hold the :class:`QuestionInfo` field of their name, as it is."""
 
@@ -75,8 +81,10 @@ def question_values(info: QuestionInfo, n_public: int, n_private: int) -> dict[s
 
 def info_from_row(row: sqlite3.Row) -> QuestionInfo:
     """A ``questions`` row read with :class:`sqlite3.Row` as its row factory."""
+    columns = row.keys()
     return QuestionInfo(
-        **{name: row[name] for name in _SAME_NAMES},
+        # A version 3 bank lacks the newer columns; their defaults are what it meant.
+        **{name: row[name] for name in _SAME_NAMES if name in columns},
         kind=QuestionKind(row["kind"]),
         checker=CheckerSpec(CheckerName(row["checker"]), abs_tol=row["abs_tol"], rel_tol=row["rel_tol"]),
         limits=Limits(time_s=row["time_s"], memory_mb=row["memory_mb"], output_mb=row["output_mb"]),
@@ -90,6 +98,10 @@ def info_from_row(row: sqlite3.Row) -> QuestionInfo:
 def pack(text: str) -> bytes:
     """Test data at rest: UTF-8, zlib-compressed."""
     return zlib.compress(text.encode("utf-8"))
+
+
+def unpack(data: bytes) -> str:
+    return zlib.decompress(data).decode("utf-8")
 
 
 def test_values(question_id: str, idx: int, test: TestCase) -> dict[str, Any]:
@@ -106,7 +118,7 @@ def test_values(question_id: str, idx: int, test: TestCase) -> dict[str, Any]:
 def test_from_row(row: sqlite3.Row) -> TestCase:
     """A ``tests`` row (at least ``public``, ``input`` and ``output``) read with :class:`sqlite3.Row`."""
     return TestCase(
-        input=zlib.decompress(row["input"]).decode("utf-8"),
-        output=zlib.decompress(row["output"]).decode("utf-8"),
+        input=unpack(row["input"]),
+        output=unpack(row["output"]),
         public=bool(row["public"]),
     )

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from grader.bank.model import Question, QuestionInfo, TestCase
-from grader.bank.schema import SCHEMA_VERSION, info_from_row, test_from_row
+from grader.bank.schema import READABLE_VERSIONS, SCHEMA_VERSION, info_from_row, test_from_row, unpack
 from grader.bank.writer import BankWriter
 
 __all__ = [
@@ -31,6 +31,8 @@ __all__ = [
 
 _SELECT_QUESTION = "SELECT * FROM questions WHERE id = ?"
 _SELECT_PUBLIC_TESTS = "SELECT public, input, output FROM tests WHERE question_id = ? AND public ORDER BY idx"
+_SELECT_SUITE = "SELECT source FROM suites WHERE question_id = ?"
+_SELECT_IMAGES = "SELECT DISTINCT image FROM questions WHERE image != ''"
 _SELECT_TEST = "SELECT public, input, output FROM tests WHERE question_id = ? AND idx = ?"
 _SELECT_TEST_RANGE = (
     "SELECT public, input, output FROM tests WHERE question_id = ? AND idx >= ? AND idx < ? ORDER BY idx"
@@ -96,6 +98,7 @@ class BankStore:
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
+        self._version = str(SCHEMA_VERSION)
 
     @staticmethod
     def create(path: Path, questions: Iterable[Question]) -> int:
@@ -124,13 +127,14 @@ class BankStore:
             reason = f"not a grader bank database ({exc.reason})"
             raise BankOpenError(path, reason) from None
         version = row["value"] if row else None
-        if version != str(SCHEMA_VERSION):
+        if version not in READABLE_VERSIONS:
             store.close()
             raise BankOpenError(
                 path,
                 f"bank schema version {version}, but this grader reads version"
                 f" {SCHEMA_VERSION}; rebuild the bank with `grader bank build`",
             )
+        store._version = version
         return store
 
     @property
@@ -214,15 +218,29 @@ class BankStore:
             raise KeyError(f"{question_id}#{index}")
         return test_from_row(row)
 
-    def get_suite(self, question_id: str) -> str:
-        """A unittest question's suite ("" for other kinds). Placeholder until the suites table."""
-        return ""
-
     def get_tests(self, question_id: str, start: int, count: int) -> list[TestCase]:
         """Tests start .. start+count-1 (fewer at the end), in one query."""
         with self._connection() as conn:
             rows = conn.execute(_SELECT_TEST_RANGE, (question_id, start, start + count)).fetchall()
         return [test_from_row(row) for row in rows]
+
+    def get_suite(self, question_id: str) -> str:
+        """A unittest question's suite source (private, like its tests); KeyError when it has none."""
+        if self._version != str(SCHEMA_VERSION):
+            raise KeyError(question_id)  # a version 3 bank holds no suites
+        with self._connection() as conn:
+            row = conn.execute(_SELECT_SUITE, (question_id,)).fetchone()
+        if row is None:
+            raise KeyError(question_id)
+        return unpack(row["source"])
+
+    def images(self) -> set[str]:
+        """The sandbox environments the bank's questions name (the default one, "", left out)."""
+        if self._version != str(SCHEMA_VERSION):
+            return set()
+        with self._connection() as conn:
+            rows = conn.execute(_SELECT_IMAGES).fetchall()
+        return {str(row["image"]) for row in rows}
 
     def list_questions(
         self,

@@ -5,30 +5,38 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.bank import schema
-from grader.bank.model import BankFormatError, Question, QuestionKind, TestCase
+from grader.bank.model import BankFormatError, Question, QuestionInfo, QuestionKind, TestCase
 
-__all__ = ["BankWriter", "DuplicateQuestionError", "NoTestsError"]
+__all__ = ["BankWriter", "DuplicateQuestionError", "NoTestsError", "SuiteCheck"]
 
 # Build-time bookkeeping lives in a private temporary database, never in the bank.
 _STAGING = """
 ATTACH DATABASE '' AS staging;
 CREATE TABLE staging.origin (question_id TEXT PRIMARY KEY, path TEXT, line INTEGER);
 CREATE TABLE staging.withheld (
-    question_id TEXT PRIMARY KEY, kind TEXT, path TEXT, line INTEGER);
+    question_id TEXT PRIMARY KEY, kind TEXT, path TEXT, line INTEGER, suite BLOB);
+CREATE TABLE staging.reference (question_id TEXT PRIMARY KEY, code BLOB NOT NULL);
 CREATE TABLE staging.withheld_tests (
     question_id TEXT NOT NULL, seq INTEGER NOT NULL, input BLOB, output BLOB,
     PRIMARY KEY (question_id, seq));
 """
 _INSERT_ORIGIN = "INSERT INTO staging.origin (question_id, path, line) VALUES (?, ?, ?)"
+_INSERT_REFERENCE = "INSERT INTO staging.reference (question_id, code) VALUES (?, ?)"
 _FIRST_ORIGIN = "SELECT path, line FROM staging.origin WHERE question_id = ?"
 _FIRST_WITHHELD = "SELECT path, line FROM staging.withheld WHERE question_id = ?"
 _INSERT_WITHHELD_TEST = (
     "INSERT INTO staging.withheld_tests (question_id, seq, input, output)"
     " VALUES (:question_id, :idx, :input, :output)"
+)
+_DROP_QUESTION = (
+    "DELETE FROM questions WHERE id = ?",
+    "DELETE FROM tests WHERE question_id = ?",
+    "DELETE FROM suites WHERE question_id = ?",
 )
 
 
@@ -49,6 +57,18 @@ class NoTestsError(BankFormatError):
         self.question_id = question_id
 
 
+@dataclass(frozen=True, slots=True)
+class SuiteCheck:
+    """A unittest question whose reference solution is to pass its suite before the bank is done."""
+
+    info: QuestionInfo
+    suite: str
+    methods: tuple[str, ...]
+    reference: str
+    path: str
+    line: int | None
+
+
 class BankWriter:
     """Writes a new bank: questions and withheld tests in any order, then finish.
 
@@ -63,6 +83,7 @@ class BankWriter:
         os.close(fd)
         self._tmp = Path(tmp)
         self._done = False
+        self._joined = False
         self._conn = sqlite3.connect(tmp, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         try:
@@ -92,8 +113,9 @@ class BankWriter:
             return "?"
         return f"{row['path']}:{row['line']}" if row["line"] is not None else str(row["path"])
 
-    def add_question(self, question: Question, path: str, line: int | None) -> None:
-        """Add a question; ``path`` and ``line`` locate it in error messages."""
+    def add_question(self, question: Question, path: str, line: int | None, reference: str = "") -> None:
+        """Add a question; ``path`` and ``line`` locate it in error messages. A unittest question
+        keeps its suite, and its `reference` solution until :meth:`suite_checks`."""
         info = question.info
         if not info.id:
             raise BankFormatError(path, line, "question id must not be empty")
@@ -108,6 +130,10 @@ class BankWriter:
         self._conn.execute(_INSERT_ORIGIN, (info.id, path, line))
         rows = (schema.test_values(info.id, idx, t) for idx, t in enumerate(tests))
         self._conn.executemany(schema.INSERT_TEST, rows)
+        if question.suite:
+            self._conn.execute(schema.INSERT_SUITE, (info.id, schema.pack(question.suite)))
+        if reference:
+            self._conn.execute(_INSERT_REFERENCE, (info.id, schema.pack(reference)))
 
     def add_withheld(
         self,
@@ -116,12 +142,15 @@ class BankWriter:
         kind: QuestionKind | None,
         path: str,
         line: int | None,
+        suite: str = "",
     ) -> None:
-        """Private tests for a question added before or after; ``kind`` if implied."""
+        """Private tests for a question added before or after; ``kind`` if implied. A unittest
+        question's withheld suite comes with its methods as ``tests``."""
+        packed = schema.pack(suite) if suite else None
         try:
             self._conn.execute(
-                "INSERT INTO staging.withheld (question_id, kind, path, line) VALUES (?, ?, ?, ?)",
-                (question_id, kind.value if kind else None, path, line),
+                "INSERT INTO staging.withheld (question_id, kind, path, line, suite) VALUES (?, ?, ?, ?, ?)",
+                (question_id, kind.value if kind else None, path, line, packed),
             )
         except sqlite3.IntegrityError:
             first = self._first_at(_FIRST_WITHHELD, question_id)
@@ -148,13 +177,22 @@ class BankWriter:
                 reason = "question already has private tests in its own row"
             elif row["kind"] is not None and row["kind"] != question_kind:
                 reason = f"testtype does not match the question kind {question_kind!r}"
+            elif question_kind == QuestionKind.UNITTEST.value and row["kind"] is None:
+                reason = "a unittest question's withheld tests are its suite ('tests')"
             if reason:
                 raise BankFormatError(row["path"], row["line"], f"{reason} ({row['question_id']!r})")
 
-    def finish(self) -> int:
-        """Join withheld tests, check all questions have tests, move the bank in place."""
+    def join(self) -> None:
+        """Join withheld tests and suites onto their questions and check every question has tests;
+        raises BankFormatError. :meth:`finish` does it when it was not done."""
+        if self._joined:
+            return
         conn = self._conn
         self._check_joins()
+        conn.execute(
+            "INSERT INTO suites (question_id, source)"
+            " SELECT question_id, suite FROM staging.withheld WHERE suite IS NOT NULL"
+        )
         conn.execute(
             "INSERT INTO tests (question_id, idx, public, input, output)"
             " SELECT w.question_id, q.num_public + w.seq, 0, w.input, w.output"
@@ -172,6 +210,39 @@ class BankWriter:
         ).fetchone()
         if empty is not None:
             raise NoTestsError(empty["path"] or str(self._path), empty["line"], empty["id"])
+        self._joined = True
+
+    def suite_checks(self) -> Iterator[SuiteCheck]:
+        """The joined unittest questions that came with a reference solution, in file order."""
+        self.join()
+        rows = self._conn.execute(
+            "SELECT q.*, s.source AS suite_source, r.code, o.path AS origin_path, o.line AS origin_line"
+            " FROM staging.reference r JOIN questions q ON q.id = r.question_id"
+            " JOIN suites s ON s.question_id = r.question_id"
+            " LEFT JOIN staging.origin o ON o.question_id = r.question_id ORDER BY r.rowid"
+        ).fetchall()
+        for row in rows:
+            tests = self._conn.execute(
+                "SELECT input FROM tests WHERE question_id = ? ORDER BY idx", (row["id"],)
+            ).fetchall()
+            yield SuiteCheck(
+                info=schema.info_from_row(row),
+                suite=schema.unpack(row["suite_source"]),
+                methods=tuple(schema.unpack(t["input"]) for t in tests),
+                reference=schema.unpack(row["code"]),
+                path=row["origin_path"] or str(self._path),
+                line=row["origin_line"],
+            )
+
+    def drop(self, question_id: str) -> None:
+        """Leave a question out of the bank (its reference solution failed)."""
+        for statement in _DROP_QUESTION:
+            self._conn.execute(statement, (question_id,))
+
+    def finish(self) -> int:
+        """Join withheld tests (unless :meth:`join` did), move the bank in place; the number of questions."""
+        conn = self._conn
+        self.join()
         version = str(schema.SCHEMA_VERSION)
         conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (version,))
         count = conn.execute("SELECT count(*) AS n FROM questions").fetchone()["n"]

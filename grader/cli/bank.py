@@ -1,4 +1,5 @@
-"""`grader bank build`: a bank file from LiveBench, LiveCodeBench, HumanEval, EvalPlus or native files."""
+"""`grader bank build`: a bank file from LiveBench, LiveCodeBench, HumanEval, EvalPlus, BigCodeBench
+or native files."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ SANDBOX_IMAGE, RUNTIME, DOCKER_HOST = settings.GRADING[:3]
 def add_parser(sub: Any) -> None:
     bank = sub.add_parser("bank", help="question banks").add_subparsers(dest="bank_command", required=True)
     build = bank.add_parser(
-        "build", help="build a bank from LiveBench, LiveCodeBench, HumanEval or native files"
+        "build",
+        help="build a bank from LiveBench, LiveCodeBench, HumanEval, EvalPlus, BigCodeBench or native files",
     )
     build.add_argument("--out", required=True)
     build.add_argument(
@@ -27,20 +29,25 @@ def add_parser(sub: Any) -> None:
         default="base",
         help="EvalPlus files: base inputs only (HumanEval, MBPP) or base + plus (HumanEval+, MBPP+)",
     )
-    SANDBOX_IMAGE.add_to(build, help="runs EvalPlus canonical solutions to compute expected outputs")
+    SANDBOX_IMAGE.add_to(
+        build,
+        help="runs EvalPlus canonical solutions to compute expected outputs, and unittest questions'"
+        " reference solutions to check them",
+    )
     RUNTIME.add_to(build, help=None)
     DOCKER_HOST.add_to(build, help="the Docker engine to use")
     build.add_argument(
         "--concurrency",
         type=config.integer,
         default=os.cpu_count() or 2,
-        help="sandboxes running canonical solutions at once",
+        help="sandboxes running reference solutions at once",
     )
     build.add_argument(
         "--strict",
         action="store_true",
-        help="fail the whole build when an EvalPlus canonical solution fails or a row is past a size"
-        " limit (default: leave that question out and say so, with file, line and reason)",
+        help="fail the whole build when a reference solution (EvalPlus, BigCodeBench, LiveBench"
+        " ground truth) fails or a row is past a size limit (default: leave that question out and"
+        " say so, with file, line and reason)",
     )
     build.add_argument("files", nargs="+")
     build.set_defaults(func=cmd_bank_build)
@@ -53,7 +60,7 @@ def cmd_bank_build(args: argparse.Namespace) -> int:
     from grader.sandbox.command import DockerSettings
     from grader.sandbox.interface import SandboxFailureError, SandboxUnavailableError
 
-    # EvalPlus rows carry no outputs: their canonical solutions run in sandboxes with their own
+    # Reference solutions (EvalPlus outputs, unittest checks) run in sandboxes with their own
     # label, so that no server mistakes these containers for its leftovers.
     settings = DockerSettings(image=args.sandbox_image, runtime=args.runtime, docker_host=args.docker_host,
                               owner=f"bank-build-{uuid.uuid4().hex[:12]}")  # fmt: skip

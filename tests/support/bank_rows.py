@@ -93,3 +93,101 @@ def native_row(**changes: Any) -> dict[str, Any]:
     }
     row.update(changes)
     return row
+
+
+# A BigCodeBench-style task, small: its suite inherits a method, has helpers that are not tests,
+# and lists its methods out of name order.
+SUITE = """import unittest
+
+class _Shared(unittest.TestCase):
+    def test_shared_zero(self):
+        self.assertEqual(task_func([]), 0)
+
+class TestCases(_Shared):
+    def setUp(self):
+        self.data = [3, 1, 2]
+
+    def helper(self):
+        return sorted(self.data)
+
+    def test_sum_b(self):
+        self.assertEqual(task_func(self.data), 6)
+
+    def test_sum_a_negative(self):
+        self.assertEqual(task_func([-1, 1]), 0)
+"""
+SUITE_METHODS = ("test_shared_zero", "test_sum_a_negative", "test_sum_b")
+"""The suite's test methods in unittest's loader order (sorted by name)."""
+CODE_PROMPT = "import numpy as np\ndef task_func(values):\n"
+DOCSTRING = '    """Sum the values.\n\n    >>> task_func([1, 2])\n    3\n    """\n'
+SOLUTION_HEAD = "    total = 0\n    for v in values:\n"
+SOLUTION_TAIL = "        total += v\n    return int(total)\n"
+
+
+def bigcodebench_row(**changes: Any) -> dict[str, Any]:
+    """A BigCodeBench v0.1.0 row, as the dataset spells it."""
+    row: dict[str, Any] = {
+        "task_id": "BigCodeBench/9001",
+        "complete_prompt": CODE_PROMPT + DOCSTRING,
+        "instruct_prompt": "Sum the values.\nYou should write self-contained code starting with:\n"
+        f"```\n{CODE_PROMPT}```",
+        "canonical_solution": SOLUTION_HEAD + SOLUTION_TAIL,
+        "code_prompt": CODE_PROMPT,
+        "test": SUITE,
+        "entry_point": "task_func",
+        "doc_struct": '{"description": ["Sum the values."]}',
+        "libs": "['numpy']",
+    }
+    row.update(changes)
+    return row
+
+
+def livebench_generation_row(**changes: Any) -> dict[str, Any]:
+    """A LiveBench code_generation row made from the BigCodeBench task as LiveBench makes them."""
+    row: dict[str, Any] = {
+        "question_id": "c9d3" * 16,
+        "category": "coding",
+        "task": "code_generation",
+        "turns": [bigcodebench_row()["instruct_prompt"]],
+        "question_title": "BigCodeBench/9001",
+        "tests": SUITE,
+        "entry_point": "task_func",
+        "code_prompt": CODE_PROMPT,
+        "expected_time": 2.5,
+        "ground_truth": CODE_PROMPT + SOLUTION_HEAD + SOLUTION_TAIL,
+        "release_date": "2025-04-25",
+        "livebench_release_date": "2025-04-25",
+        "livebench_removal_date": "",
+    }
+    row.update(changes)
+    return row
+
+
+def livebench_code_completion_row(**changes: Any) -> dict[str, Any]:
+    """A LiveBench code_completion row: partial_solution a prefix of the reference (ground_truth),
+    remainder the rest, as LiveBench's scripts make them."""
+    row = livebench_generation_row(
+        question_id="d4e5" * 16,
+        task="code_completion",
+        turns=["Complete the function.\n```python\n" + CODE_PROMPT + SOLUTION_HEAD + "```"],
+        partial_solution=CODE_PROMPT + SOLUTION_HEAD,
+        remainder=SOLUTION_TAIL,
+    )
+    row.update(changes)
+    return row
+
+
+def native_unittest_row(**changes: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "format": "grader.v1",
+        "id": "demo/sum-suite",
+        "title": "Sum with a suite",
+        "kind": "unittest",
+        "prompt": "Sum the values.",
+        "entry_point": "task_func",
+        "code_prompt": "def task_func(values):\n",
+        "suite": SUITE,
+        "reference": "def task_func(values):\n    return sum(values)\n",
+    }
+    row.update(changes)
+    return row

@@ -354,7 +354,7 @@ class TestOpen:
 
     def test_version_2_bank_asks_for_a_rebuild(self, tmp_path: Path) -> None:
         """A bank of schema 2 (no num_base column) is refused: rebuild it."""
-        assert SCHEMA_VERSION == 3
+        assert SCHEMA_VERSION == 4
         path = self.altered_bank(
             tmp_path / "bank.sqlite",
             "ALTER TABLE questions DROP COLUMN num_base",
@@ -364,6 +364,22 @@ class TestOpen:
             BankOpenError, match=r"bank schema version 2, .*rebuild the bank with `grader bank build`"
         ):
             BankStore.open(path)
+
+    def test_version_3_bank_still_opens(self, tmp_path: Path) -> None:
+        """A bank of schema 3 (no unittest columns, no suites) reads as one without unittest questions."""
+        path = self.altered_bank(
+            tmp_path / "bank.sqlite",
+            "ALTER TABLE questions DROP COLUMN code_prompt",
+            "ALTER TABLE questions DROP COLUMN image",
+            "DROP TABLE suites",
+            "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+        )
+        with BankStore.open(path) as store:
+            info = store.get_info("a")
+            assert info is not None and (info.code_prompt, info.image) == ("", "")
+            assert store.images() == set()
+            with pytest.raises(KeyError):
+                store.get_suite("a")
 
     def test_closed_store(self, bank: BankStore) -> None:
         """Calls after close fail clearly."""
@@ -534,10 +550,10 @@ class TestSchema:
             conn.close()
         info = QuestionInfo(id="a", title="A", kind=QuestionKind.STDIN)
         assert sorted(question_values(info, 1, 0)) == sorted(columns)
-        assert len(columns) == 21
+        assert len(columns) == 23
 
     def test_schema_text_is_unchanged(self) -> None:
         """SQLite keeps this text in every bank file; changing it needs a new SCHEMA_VERSION."""
         digest = hashlib.sha256(SCHEMA.encode()).hexdigest()
-        expected = "9fda38638f1c2fa73f52a0056c93a54bc19512dc6feff9877e5b24d675bc8bc9"
-        assert (SCHEMA_VERSION, digest) == (3, expected)
+        expected = "ea743fb1de83a4595910b36f242eed457ad5586ecfd020d08449137fe46d9e1f"
+        assert (SCHEMA_VERSION, digest) == (4, expected)

@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.bank.formats.common import RowError, RowTooLargeError, WithheldTests, check_test_sizes
+from grader.bank.formats.common import RowError, RowTooLargeError, WithheldTests, check_sizes
 from grader.bank.formats.compressed import CompressedDataError, decode_compressed_tests
 from grader.bank.formats.detect import RowFormat, detect_row_format, parse_row
 from grader.bank.formats.reader import BankLimitError, iter_objects
+from grader.bank.formats.unittest_suite import SuiteQuestion
 from grader.bank.model import BankFormatError, Question
 
 __all__ = [
@@ -35,6 +36,8 @@ class SourceRecord:
     path: Path
     line: int
     item: Question | WithheldTests
+    reference: str = ""
+    """A unittest question's reference solution, checked against its suite at build time."""
 
 
 def read_records(path: Path, left_out: list[BankFormatError] | None = None) -> Iterator[SourceRecord]:
@@ -55,14 +58,16 @@ def read_records(path: Path, left_out: list[BankFormatError] | None = None) -> I
     for line, row in iter_objects(path, leave_out if left_out is not None else None):
         rows += 1
         try:
-            item = parse_row(row)
-            check_test_sizes(item.tests)
+            parsed = parse_row(row)
+            item = parsed.question if isinstance(parsed, SuiteQuestion) else parsed
+            reference = parsed.reference if isinstance(parsed, SuiteQuestion) else ""
+            check_sizes(item.tests, item.suite)
         except RowTooLargeError as exc:
             leave_out(BankLimitError(str(path), line, str(exc)))
             continue
         except RowError as exc:
             raise BankFormatError(str(path), line, str(exc)) from None
-        yield SourceRecord(path=path, line=line, item=item)
+        yield SourceRecord(path=path, line=line, item=item, reference=reference)
     if rows == 0:
         raise BankFormatError(str(path), None, "file holds no rows")
 

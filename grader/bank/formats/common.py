@@ -35,9 +35,11 @@ class RowTooLargeError(RowError):
     """A row past one of the size limits of :mod:`grader.bank.formats.limits`."""
 
 
-def check_test_sizes(tests: Sequence[TestCase], what: str = "tests") -> None:
-    """Raises RowTooLargeError for a test, or all of them together, past the limits."""
-    total = 0
+def check_sizes(tests: Sequence[TestCase], suite: str = "", what: str = "tests") -> None:
+    """Raises RowTooLargeError for a test, or all of them together with the suite, past the limits."""
+    if len(suite) > limits.MAX_TEST_CHARS:
+        raise RowTooLargeError(f"{what}: the suite is longer than {limits.MAX_TEST_CHARS} characters")
+    total = len(suite)
     for n, test in enumerate(tests, 1):
         size = len(test.input) + len(test.output)
         if size > limits.MAX_TEST_CHARS:
@@ -51,12 +53,15 @@ def check_test_sizes(tests: Sequence[TestCase], what: str = "tests") -> None:
 class WithheldTests:
     """Private tests published apart from their question, joined on ``question_id``.
 
-    ``kind`` is the question kind the tests' ``testtype`` implies, if they say.
+    ``kind`` is the question kind the tests' ``testtype`` implies, if they say, or UNITTEST for
+    a withheld suite.
     """
 
     question_id: str
     tests: tuple[TestCase, ...]
     kind: QuestionKind | None = None
+    suite: str = ""
+    """A unittest question's suite (LiveBench's withheld ``tests``); ``tests`` are its methods."""
 
 
 def req_str(row: Row, key: str, *, nonempty: bool = True) -> str:
@@ -68,6 +73,16 @@ def req_str(row: Row, key: str, *, nonempty: bool = True) -> str:
     if nonempty and not value.strip():
         raise RowError(f"field {key!r}: must not be empty")
     return value
+
+
+def first_turn(row: Row) -> str:
+    """A LiveBench row's prompt: the first of its ``turns``."""
+    turns = row.get("turns")
+    if not isinstance(turns, list) or not turns:
+        raise RowError("field 'turns': expected a non-empty list")
+    if not isinstance(turns[0], str) or not turns[0].strip():
+        raise RowError("field 'turns': the first turn must be a non-empty string")
+    return turns[0]
 
 
 def opt_str(row: Row, key: str, default: str = "") -> str:

@@ -1,9 +1,21 @@
-"""LiveBench coding question rows (``LCB_generation`` and ``coding_completion``)."""
+"""LiveBench coding question rows: ``LCB_generation`` and ``coding_completion`` here,
+``code_generation`` and ``code_completion`` in formats/livebench_unittest.py."""
 
 from __future__ import annotations
 
-from grader.bank.formats.common import Row, RowError, json_object, normalise_date, opt_str, req_str
+from grader.bank.formats.common import (
+    Row,
+    RowError,
+    first_turn,
+    json_object,
+    normalise_date,
+    opt_str,
+    req_str,
+)
+from grader.bank.formats.livebench_unittest import TASKS as UNITTEST_TASKS
+from grader.bank.formats.livebench_unittest import parse_livebench_unittest
 from grader.bank.formats.livecodebench import lcb_shape, lcb_tests
+from grader.bank.formats.unittest_suite import SuiteQuestion
 from grader.bank.model import Prelude, Question, QuestionInfo
 
 GENERATION = "LCB_generation"
@@ -13,16 +25,7 @@ CATEGORY = "coding"
 """LiveBench's category of both tasks; a row without ``category`` gets it."""
 
 
-def _prompt(row: Row) -> str:
-    turns = row.get("turns")
-    if not isinstance(turns, list) or not turns:
-        raise RowError("field 'turns': expected a non-empty list")
-    if not isinstance(turns[0], str) or not turns[0].strip():
-        raise RowError("field 'turns': the first turn must be a non-empty string")
-    return turns[0]
-
-
-def parse_livebench(row: Row) -> Question:
+def parse_livebench(row: Row) -> Question | SuiteQuestion:
     """A question from a LiveBench row; ``original_json`` is the LiveCodeBench row.
 
     The date is ``release_date`` (an ISO string, or epoch seconds or milliseconds as
@@ -30,8 +33,11 @@ def parse_livebench(row: Row) -> Question:
     are kept: LiveBench's judgment rows name them.
     """
     task = req_str(row, "task")
+    if task in UNITTEST_TASKS:
+        return parse_livebench_unittest(row, opt_str(row, "category") or CATEGORY)
     if task not in _TASKS:
-        raise RowError(f"field 'task': unsupported LiveBench task (supported: {', '.join(_TASKS)})")
+        supported = ", ".join(_TASKS + UNITTEST_TASKS)
+        raise RowError(f"field 'task': unsupported LiveBench task (supported: {supported})")
     if "original_json" not in row:
         raise RowError("missing required field 'original_json'")
     original = json_object(row["original_json"], "original_json")
@@ -50,7 +56,7 @@ def parse_livebench(row: Row) -> Question:
         id=question_id,
         title=title,
         kind=shape.kind,
-        prompt=_prompt(row),
+        prompt=first_turn(row),
         starter_code=opt_str(original, "starter_code"),
         entry_point=shape.entry_point,
         release_date=release_date,

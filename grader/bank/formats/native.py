@@ -7,6 +7,13 @@ import math
 from typing import TypeVar
 
 from grader.bank.formats.common import Row, RowError, io_strings, normalise_date, opt_str, req_str
+from grader.bank.formats.unittest_suite import (
+    SuiteQuestion,
+    image_name,
+    method_tests,
+    suite_limits,
+    suite_methods,
+)
 from grader.bank.model import (
     CheckerName,
     CheckerSpec,
@@ -24,15 +31,17 @@ _FIELDS = frozenset(
     {
         "format", "id", "title", "kind", "prompt", "starter_code", "entry_point",
         "release_date", "checker", "limits", "prelude", "partial_solution", "tests",
-        "check",
+        "check", "suite", "code_prompt", "image", "reference",
     }
 )  # fmt: skip
 _DEFAULT_CHECKERS = {
     QuestionKind.STDIN: CheckerName.LCB,
     QuestionKind.CALL: CheckerName.JSON,
-    # The check code decides HUMANEVAL questions; no output is compared.
+    # The check code, or the suite, decides; no output is compared.
     QuestionKind.HUMANEVAL: CheckerName.EXACT,
+    QuestionKind.UNITTEST: CheckerName.EXACT,
 }
+_UNITTEST_ONLY = ("suite", "code_prompt", "image", "reference")
 
 _E = TypeVar("_E", bound=enum.StrEnum)
 _MAX_NUMBER = 2**53
@@ -80,15 +89,14 @@ def _checker(value: object, kind: QuestionKind) -> CheckerSpec:
     )
 
 
-def _limits(value: object) -> Limits:
+def _limits(value: object, default: Limits) -> Limits:
     if value is None:
-        return Limits()
+        return default
     if not isinstance(value, dict):
         raise RowError("limits: expected an object")
     unknown = set(value) - {"time_s", "memory_mb", "output_mb"}
     if unknown:
         raise RowError(f"limits: unknown fields {sorted(unknown)}")
-    default = Limits()
     return Limits(
         time_s=float(_number(value.get("time_s", default.time_s), "limits.time_s")),
         memory_mb=int(
@@ -127,8 +135,8 @@ def _tests(value: object) -> tuple[TestCase, ...]:
     return tuple(t for t in tests if t.public) + tuple(t for t in tests if not t.public)
 
 
-def parse_native(row: Row) -> Question:
-    """A question from a ``grader.v1`` row."""
+def parse_native(row: Row) -> Question | SuiteQuestion:
+    """A question from a ``grader.v1`` row; a unittest one with its reference solution, if any."""
     if row.get("format") != FORMAT_TAG:
         raise RowError(f"unknown format (expected {FORMAT_TAG!r})")
     unknown = set(row) - _FIELDS
@@ -139,7 +147,15 @@ def parse_native(row: Row) -> Question:
     kind = _enum_value(QuestionKind, row["kind"], "kind")
     entry_point = opt_str(row, "entry_point")
     tests: tuple[TestCase, ...]
-    if kind is QuestionKind.HUMANEVAL:
+    suite = ""
+    if kind is not QuestionKind.UNITTEST and (given := [k for k in _UNITTEST_ONLY if k in row]):
+        raise RowError(f"{given[0]!r} is for unittest questions, not {kind.value}")
+    if kind is QuestionKind.UNITTEST:
+        if "tests" in row or "check" in row:
+            raise RowError("unittest questions take 'suite': their tests are its methods")
+        suite = req_str(row, "suite")
+        tests = method_tests(suite_methods(suite, "suite"))
+    elif kind is QuestionKind.HUMANEVAL:
         if "tests" in row:
             raise RowError("humaneval questions take 'check', not 'tests'")
         tests = (TestCase(input=req_str(row, "check"), output="", public=True),)
@@ -159,10 +175,13 @@ def parse_native(row: Row) -> Question:
         release_date=normalise_date(row.get("release_date"), "release_date"),
         source="native",
         checker=_checker(row.get("checker"), kind),
-        limits=_limits(row.get("limits")),
+        limits=_limits(row.get("limits"), suite_limits(None) if suite else Limits()),
         prelude=_enum_value(Prelude, row.get("prelude", Prelude.NONE.value), "prelude"),
         partial_solution=opt_str(row, "partial_solution"),
         num_public_tests=sum(t.public for t in tests),
         num_private_tests=sum(not t.public for t in tests),
+        code_prompt=opt_str(row, "code_prompt"),
+        image=image_name(opt_str(row, "image")),
     )
-    return Question(info=info, tests=tests)
+    question = Question(info=info, tests=tests, suite=suite)
+    return SuiteQuestion(question, opt_str(row, "reference")) if suite else question
