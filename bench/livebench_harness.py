@@ -7,17 +7,21 @@ Set up once with `bench/setup_livebench.sh`; `LIVEBENCH_SRC` (LiveBench's source
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
 import os
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.server import DATASETS, REPO
+from bench.server import DATASETS, REPO, grader_server
 
 BIGCODEBENCH = DATASETS / "bigcodebench" / "BigCodeBench-v0.1.0.jsonl.gz"
 DEFAULT_SRC = Path("/work/livebench-src")
@@ -25,6 +29,7 @@ DEFAULT_PYTHON = Path("/work/lbvenv/bin/python")
 # LiveBench rows carry the reference's time; BigCodeBench rows do not. 17 s gives the 21 s suite limit
 # LiveBench intends for a row without it (max(1, 17 + 3) + 1).
 EXPECTED_TIME = 17.0
+SETUP = "run bench/setup_livebench.sh"
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,9 @@ def find_peer() -> Peer:
     src = Path(os.environ.get("LIVEBENCH_SRC", DEFAULT_SRC))
     python = Path(os.environ.get("LIVEBENCH_PYTHON", DEFAULT_PYTHON))
     if not (src / "livebench" / "code_runner" / "eval" / "__init__.py").is_file():
-        raise SystemExit(f"LiveBench's source is not at {src}: run bench/setup_livebench.sh or set LIVEBENCH_SRC")
+        raise SystemExit(f"LiveBench's source is not at {src}: {SETUP} or set LIVEBENCH_SRC")
     if not python.is_file():
-        raise SystemExit(f"no LiveBench virtualenv at {python}: run bench/setup_livebench.sh or set LIVEBENCH_PYTHON")
+        raise SystemExit(f"no LiveBench virtualenv at {python}: {SETUP} or set LIVEBENCH_PYTHON")
     return Peer(src, python)
 
 
@@ -60,7 +65,9 @@ def completion_prefix(row: dict[str, Any]) -> str:
     return str(row["code_prompt"]) + "".join(body[: len(body) // 2])
 
 
-def livebench_question(row: dict[str, Any], task: str, expected_time: float = EXPECTED_TIME) -> dict[str, Any]:
+def livebench_question(
+    row: dict[str, Any], task: str, expected_time: float = EXPECTED_TIME
+) -> dict[str, Any]:
     """A LiveBench `code_generation` or `code_completion` question row (grading-semantics.md §1a)."""
     question: dict[str, Any] = {
         "question_id": question_id(row["task_id"], task),
@@ -100,18 +107,79 @@ def model_answer(question: dict[str, Any], raw: str, model: str) -> dict[str, An
     }
 
 
+def reap_leftovers(marker: str) -> int:
+    """Kills the processes the peer left behind (its children outlive it: a `Manager` server per
+    answer, a child whose forged exit it never saw), found by `marker` in their command line."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and marker.encode() in (proc / "cmdline").read_bytes():
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return len(pids)
+
+
 def score_with_peer(rows: list[dict[str, Any]], parallel: int = 1) -> tuple[dict[str, int], float]:
     """LiveBench's score per key of `rows` ({"key", "question", "answer"}), and the wall time."""
     peer = find_peer()
     with tempfile.TemporaryDirectory(prefix="livebench-peer-") as tmp:
         given, got = Path(tmp) / "rows.jsonl", Path(tmp) / "scores.jsonl"
         given.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        subprocess.run(
+        # A forgery's child writes to every fd it inherits, and children the peer leaves behind
+        # hold them open: no pipe, stderr goes to a file.
+        errors = (Path(tmp) / "stderr").open("wb")
+        done = subprocess.run(
             ["nice", str(peer.python), str(REPO / "bench" / "livebench_peer.py"), str(given), str(got),
              "--parallel", str(parallel)],
-            check=True, cwd=tmp, env={**os.environ, "PYTHONPATH": str(peer.src)},
-            stdout=subprocess.DEVNULL,
+            cwd=tmp, env={**os.environ, "PYTHONPATH": str(peer.src)},
+            stdout=subprocess.DEVNULL, stderr=errors,
         )  # fmt: skip
+        errors.close()
+        left = reap_leftovers(str(given))
+        if left:
+            print(f"LiveBench's harness left {left} process(es) running (killed)", file=sys.stderr)
+        if done.returncode != 0:
+            tail = (Path(tmp) / "stderr").read_text(errors="replace")[-3000:]
+            raise SystemExit(f"LiveBench's harness failed:\n{tail}")
         lines = [json.loads(line) for line in got.read_text().splitlines()]
     wall = float(lines[-1]["wall_s"])
     return {line["key"]: int(line["score"]) for line in lines[:-1]}, wall
+
+
+@dataclass(frozen=True)
+class Graded:
+    score: int  # LiveBench's score, from grader's judgment row
+    verdict: str
+
+
+def score_with_grader(
+    questions: list[dict[str, Any]], answers: list[tuple[str, dict[str, Any]]], *flags: str
+) -> tuple[dict[str, Graded], float]:
+    """grader's score and verdict per key of `answers` ((key, LiveBench model-answer row)): the
+    questions built into a bank by `grader bank build`, a `grader serve`, `grader eval
+    --livebench-judgments` on the answers; and the wall time of the eval."""
+    with tempfile.TemporaryDirectory(prefix="grader-livebench-") as tmp:
+        qfile, afile = Path(tmp) / "questions.jsonl", Path(tmp) / "model_answer.jsonl"
+        results, judgments = Path(tmp) / "results.jsonl", Path(tmp) / "judgments.jsonl"
+        qfile.write_text("".join(json.dumps(q) + "\n" for q in questions))
+        # The key rides in answer_id, which grader keeps in both outputs.
+        afile.write_text("".join(json.dumps({**a, "answer_id": key}) + "\n" for key, a in answers))
+        bank = Path(tmp) / "bank.db"
+        grader = [sys.executable, "-m", "grader.cli"]
+        subprocess.run([*grader, "bank", "build", "--out", str(bank), str(qfile)], check=True, cwd=REPO,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        with grader_server(bank, *flags) as (address, _):
+            start = time.monotonic()
+            subprocess.run(
+                [*grader, "eval", "--server", address, str(afile), "--out", str(results),
+                 "--livebench-judgments", str(judgments), "--ungraded-score-zero", "--no-progress"],
+                check=True, cwd=REPO, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            wall = time.monotonic() - start
+        verdicts = {r["answer_id"]: r["verdict"] for r in map(json.loads, results.read_text().splitlines())}
+        scores = {r["answer_id"]: r["score"] for r in map(json.loads, judgments.read_text().splitlines())}
+    return {key: Graded(int(scores.get(key, 0)), verdicts.get(key, "?")) for key, _ in answers}, wall

@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("out")
     parser.add_argument("--parallel", type=int, default=1)
     args = parser.parse_args()
-    from livebench.process_results.coding.utils import (  # type: ignore[import-not-found]  # noqa: PLC0415
+    from livebench.process_results.coding.utils import (  # type: ignore[import-not-found]
         code_generation_process_results,
     )
 
