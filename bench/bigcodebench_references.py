@@ -15,14 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench.livebench_harness import (
-    bigcodebench_rows,
-    fenced,
-    livebench_question,
-    model_answer,
-    score_with_grader,
-    score_with_peer,
-)
+from bench import livebench_harness as harness
 
 
 def main() -> None:
@@ -33,23 +26,23 @@ def main() -> None:
     parser.add_argument("--runtime", default="runc")
     args = parser.parse_args()
 
-    rows = bigcodebench_rows()
+    rows = harness.bigcodebench_rows()
     if args.limit:
         rows = rows[: args.limit]
-    questions = [livebench_question(row, "code_generation") for row in rows]
-    raws = [fenced(row["code_prompt"] + row["canonical_solution"]) for row in rows]
+    questions = [harness.livebench_question(row, "code_generation") for row in rows]
+    raws = [harness.fenced(row["code_prompt"] + row["canonical_solution"]) for row in rows]
     keys = [row["task_id"] for row in rows]
 
     print(f"{len(rows)} references; LiveBench's harness, {args.parallel} thread(s) ...", flush=True)
-    peer, peer_wall = score_with_peer(
+    peer, peer_wall = harness.score_with_peer(
         [{"key": k, "question": q, "answer": a} for k, q, a in zip(keys, questions, raws, strict=True)],
         parallel=args.parallel,
     )
     print(f"grader, a pool of {args.parallel} ...", flush=True)
     flags = ["--runtime", args.runtime, "--pool-size", str(args.parallel), "--pool-memory-mb", "2048",
              "--sandbox-image", args.image]  # fmt: skip
-    answers = [(k, model_answer(q, a, "reference")) for k, q, a in zip(keys, questions, raws, strict=True)]
-    ours, our_wall = score_with_grader(questions, answers, *flags)
+    answers = [(k, harness.model_answer(q, a, "reference")) for k, q, a in zip(keys, questions, raws, strict=True)]
+    ours, our_wall = harness.score_with_grader(questions, answers, *flags)
 
     peer_pass = {k for k in keys if peer[k]}
     our_pass = {k for k in keys if ours[k].score}
