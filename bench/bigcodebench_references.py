@@ -41,7 +41,8 @@ def main() -> None:
     print(f"grader, a pool of {args.parallel} ...", flush=True)
     flags = ["--runtime", args.runtime, "--pool-size", str(args.parallel), "--pool-memory-mb", "2048",
              "--sandbox-image", args.image]  # fmt: skip
-    answers = [(k, harness.model_answer(q, a, "reference")) for k, q, a in zip(keys, questions, raws, strict=True)]
+    triples = zip(keys, questions, raws, strict=True)
+    answers = [(k, harness.model_answer(q, a, "reference")) for k, q, a in triples]
     ours, our_wall = harness.score_with_grader(questions, answers, *flags)
 
     peer_pass = {k for k in keys if peer[k]}
