@@ -24,6 +24,11 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=2, help="peer threads and grader's pool size")
     parser.add_argument("--image", required=True, help="grader's sandbox image with the evaluation packages")
     parser.add_argument("--runtime", default="runc")
+    parser.add_argument(
+        "--peer-in-venv",
+        action="store_true",
+        help="LiveBench's harness in its virtualenv (default: in a container of --image)",
+    )
     args = parser.parse_args()
 
     rows = harness.bigcodebench_rows()
@@ -33,10 +38,14 @@ def main() -> None:
     raws = [harness.fenced(row["code_prompt"] + row["canonical_solution"]) for row in rows]
     keys = [row["task_id"] for row in rows]
 
-    print(f"{len(rows)} references; LiveBench's harness, {args.parallel} thread(s) ...", flush=True)
+    where = "its virtualenv" if args.peer_in_venv else args.image
+    print(
+        f"{len(rows)} references; LiveBench's harness in {where}, {args.parallel} thread(s) ...", flush=True
+    )
     peer, peer_wall = harness.score_with_peer(
         [{"key": k, "question": q, "answer": a} for k, q, a in zip(keys, questions, raws, strict=True)],
         parallel=args.parallel,
+        image="" if args.peer_in_venv else args.image,
     )
     print(f"grader, a pool of {args.parallel} ...", flush=True)
     flags = ["--runtime", args.runtime, "--pool-size", str(args.parallel), "--pool-memory-mb", "2048",

@@ -123,8 +123,20 @@ def reap_leftovers(marker: str) -> int:
     return len(pids)
 
 
-def score_with_peer(rows: list[dict[str, Any]], parallel: int = 1) -> tuple[dict[str, int], float]:
-    """LiveBench's score per key of `rows` ({"key", "question", "answer"}), and the wall time."""
+def in_image(image: str, peer: Peer, tmp: str) -> list[str]:
+    """The peer's command in a container of `image` (the environment grader grades in): LiveBench's
+    source mounted read-only, no network, its work directory mounted for the rows and scores."""
+    return ["docker", "run", "--rm", "--network", "none", "--label", "grader.owner=bench",
+            "--tmpfs", "/tmp:exec", "-e", "HOME=/tmp", "-e", "PYTHONPATH=/livebench",
+            "-v", f"{peer.src}:/livebench:ro", "-v", f"{REPO / 'bench' / 'livebench_peer.py'}:/peer.py:ro",
+            "-v", f"{tmp}:{tmp}", "-w", tmp, image, "python3", "/peer.py", "--direct"]  # fmt: skip
+
+
+def score_with_peer(
+    rows: list[dict[str, Any]], parallel: int = 1, image: str = ""
+) -> tuple[dict[str, int], float]:
+    """LiveBench's score per key of `rows` ({"key", "question", "answer"}), and the wall time; in a
+    container of `image` when given, else in LiveBench's virtualenv."""
     peer = find_peer()
     with tempfile.TemporaryDirectory(prefix="livebench-peer-") as tmp:
         given, got = Path(tmp) / "rows.jsonl", Path(tmp) / "scores.jsonl"
@@ -132,9 +144,13 @@ def score_with_peer(rows: list[dict[str, Any]], parallel: int = 1) -> tuple[dict
         # A forgery's child writes to every fd it inherits, and children the peer leaves behind
         # hold them open: no pipe, stderr goes to a file.
         errors = (Path(tmp) / "stderr").open("wb")
+        command = (
+            in_image(image, peer, tmp)
+            if image
+            else [str(peer.python), str(REPO / "bench" / "livebench_peer.py")]
+        )
         done = subprocess.run(
-            ["nice", str(peer.python), str(REPO / "bench" / "livebench_peer.py"), str(given), str(got),
-             "--parallel", str(parallel)],
+            ["nice", *command, str(given), str(got), "--parallel", str(parallel)],
             cwd=tmp, env={**os.environ, "PYTHONPATH": str(peer.src)},
             stdout=subprocess.DEVNULL, stderr=errors,
         )  # fmt: skip
