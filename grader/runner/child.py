@@ -49,10 +49,10 @@ from typing import Any, NoReturn
 
 if __package__:  # imported as grader.runner.child
     from grader.runner.codec import MESSAGE_LIMIT, call_arguments, tagged
-    from grader.runner.suite import SUITE_MODULE, preload, run_suite, with_suite
+    from grader.runner.environment import PRELOAD_ENV, preload
 else:  # run as a script in the sandbox, with no PYTHONPATH: its own directory is sys.path[0]
     from codec import MESSAGE_LIMIT, call_arguments, tagged  # type: ignore[import-not-found,no-redef]
-    from suite import SUITE_MODULE, preload, run_suite, with_suite  # type: ignore[import-not-found,no-redef]
+    from environment import PRELOAD_ENV, preload  # type: ignore[import-not-found,no-redef]
 
 # LiveCodeBench runs candidates with this import block in front; questions from it rely on it
 # (e.g. `List[int]` annotations without importing typing).
@@ -69,9 +69,6 @@ LCB_PRELUDE = "\n".join(
 )
 
 CODE_PATH = "/code/main.py"
-PRELOAD_ENV = "GRADER_PRELOAD"
-"""Modules (comma-separated) the root zygote imports once per container, so each submission forks
-with them loaded (an image with heavy libraries sets it)."""
 PR_SET_DUMPABLE = 4
 LIBC = ctypes.CDLL(None)
 JSON_DUMPS = json.dumps  # bound at import, before any candidate code
@@ -153,7 +150,7 @@ def serve_submission(control: socket.socket, kind: str, entry_point: str, prelud
         send(control, compile_error=f"{type(exc).__name__}: {exc}"[:2000])
         return
     if kind == "unittest":
-        module = with_suite(source)
+        module = suite_runner().with_suite(source)
         if isinstance(module, str):
             send(control, compile_error=module)
             return
@@ -322,9 +319,21 @@ def run_unittest(code: types.CodeType) -> NoReturn:
     harness puts there (`sys`, `os`, `environ`); see suite.py."""
     exit_now = os._exit
     report = reporter()
-    namespace = candidate_namespace(SUITE_MODULE, "none")
-    namespace.update(__file__=SUITE_MODULE + ".py", sys=sys, os=os, environ=os.environ)
-    run_suite(code, report, namespace, exit_now)
+    runner = suite_runner()
+    namespace = candidate_namespace(runner.SUITE_MODULE, "none")
+    namespace.update(__file__=runner.SUITE_MODULE + ".py", sys=sys, os=os, environ=os.environ)
+    runner.run_suite(code, report, namespace, exit_now)
+    exit_now(70)  # run_suite ends the process itself
+
+
+def suite_runner() -> types.ModuleType:
+    """runner/suite.py, imported by a unittest question's submission zygote only (before any
+    candidate code): other submissions' processes do not carry unittest."""
+    if __package__:
+        from grader.runner import suite
+    else:
+        import suite  # type: ignore[import-not-found,no-redef]
+    return suite
 
 
 def run_program(code: types.CodeType, namespace: dict[str, Any], on_exception: Any) -> int:

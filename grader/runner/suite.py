@@ -17,10 +17,8 @@ ended); the host then judges.
 from __future__ import annotations
 
 import builtins
-import contextlib
 import json
 import os
-import shutil
 import sys
 import time
 import types
@@ -33,8 +31,10 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 if __package__:  # imported as grader.runner.suite
+    from grader.runner.environment import private_dirs
     from grader.runner.suite_guard import Guard, neutralize_should_stop
 else:  # the sandbox's flat copy of the runner
+    from environment import private_dirs  # type: ignore[import-not-found,no-redef]
     from suite_guard import Guard, neutralize_should_stop  # type: ignore[import-not-found,no-redef]
 
 SUITE_PATH = "/code/suite.py"
@@ -45,8 +45,6 @@ NOT_WITH_SUITE = "the answer does not compile with the question's tests appended
 the hidden suite, so this is all that is said (the answer alone is compiled first)."""
 WORK_DIR = "/tmp/work"
 """The suite's working directory (tests write files there); on the tmpfs every reset empties."""
-PRIVATE_DIRS = ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "MPLCONFIGDIR")
-"""Environment variables naming directories a test may write to, created under /tmp if named there."""
 ALTERED = "SuiteAltered"
 """The exception name reported when the runner finds the suite or its machinery changed."""
 RANK = {"pass": 0, "fail": 1, "error": 2}
@@ -205,24 +203,6 @@ def with_suite(source: str) -> types.CodeType | str:
         return compile(source + "\n" + suite, SUITE_MODULE + ".py", "exec", dont_inherit=True)
     except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):
         return NOT_WITH_SUITE
-
-
-def private_dirs() -> list[str]:
-    """The private directories the environment names under /tmp."""
-    return [path for path in (os.environ.get(v, "") for v in PRIVATE_DIRS) if path.startswith("/tmp/")]
-
-
-def preload(names: str) -> None:
-    """Imports the image's heavy modules once, as root, before any candidate code (a module that
-    fails to import is left to fail in the candidate's process, as it would without this). What
-    they write under the private directories (matplotlib's font cache) is removed after, so that
-    every submission starts without it, root's files included."""
-    made = [d for d in private_dirs() if not os.path.exists(d)]
-    for name in filter(None, (n.strip() for n in names.split(","))):
-        with contextlib.suppress(Exception):
-            __import__(name)
-    for directory in made:
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def prepare_directories() -> None:
